@@ -1,0 +1,57 @@
+//! The one error type of the engine: every failure is a value.
+
+/// Why a model file was refused or a call could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The file is shorter than its header.
+    Truncated,
+    /// The file does not start with [`crate::format::MAGIC`].
+    BadMagic,
+    /// The file was written by a newer format version than this engine reads.
+    FutureVersion(u16),
+    /// The file's format version is older than any this engine reads.
+    UnsupportedVersion(u16),
+    /// The payload's CRC-32 does not match: the file is corrupt.
+    BadCrc,
+    /// The payload could not be decoded (cut short or garbled).
+    Malformed,
+    /// Bytes follow the CRC.
+    TrailingBytes,
+    /// A tensor's shape or length disagrees with the rest of the model.
+    Shape(&'static str),
+    /// A numeric parameter (shift, multiplier, fraction bits) is out of range.
+    Parameter(&'static str),
+    /// The model is larger than this engine's compile-time capacity.
+    OverCapacity(&'static str),
+    /// An input value is outside the one-hot range.
+    InputOutOfRange,
+    /// The window's length does not fit the model.
+    WindowLength,
+    /// The output slice is too short for the predictions.
+    OutputTooShort,
+    /// This model cannot run one step at a time (bidirectional or encoder-decoder).
+    NotStreamable,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Truncated => f.write_str("model file truncated"),
+            Error::BadMagic => f.write_str("not a model file (bad magic)"),
+            Error::FutureVersion(v) => write!(f, "model format version {v} is newer than this engine"),
+            Error::UnsupportedVersion(v) => write!(f, "model format version {v} is not supported"),
+            Error::BadCrc => f.write_str("model file corrupt (CRC mismatch)"),
+            Error::Malformed => f.write_str("model file malformed"),
+            Error::TrailingBytes => f.write_str("bytes after the end of the model"),
+            Error::Shape(what) => write!(f, "inconsistent shape: {what}"),
+            Error::Parameter(what) => write!(f, "parameter out of range: {what}"),
+            Error::OverCapacity(what) => write!(f, "model exceeds engine capacity: {what}"),
+            Error::InputOutOfRange => f.write_str("input value out of range"),
+            Error::WindowLength => f.write_str("wrong window length"),
+            Error::OutputTooShort => f.write_str("output buffer too short"),
+            Error::NotStreamable => f.write_str("model cannot be streamed"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,39 @@
+//! Fixed-point LSTM inference for echo sequence models, for microcontrollers.
+//!
+//! `#![no_std]`, no allocation: a model file (see [`format`]) is validated
+//! once by [`Model::from_bytes`] and used in place; a [`Runner`] holds the
+//! buffers, sized by const generics, and runs whole windows
+//! ([`Runner::predict`]) or streams ([`Runner::push`]). The integer
+//! [`Engine`] and the f32 [`Reference`] read the same file through the same
+//! topology code.
+//!
+//! ```
+//! # fn demo(bytes: &[u8]) -> Result<(), infer_nostd::Error> {
+//! use infer_nostd::{Engine, Model};
+//! let model = Model::from_bytes(bytes)?;
+//! let mut engine = Engine::<32, 2, 0>::new(model)?;
+//! let mut out = [0i32; 5];
+//! let n = engine.predict(&[3, 1, 4, 1, 5], &mut out)?;
+//! # let _ = n; Ok(()) }
+//! ```
+#![no_std]
+#![warn(missing_docs)]
+
+#[cfg(feature = "serialize")]
+extern crate alloc;
+
+pub mod activation;
+mod error;
+pub mod fixed;
+pub mod format;
+pub mod kernel;
+mod model;
+#[cfg(feature = "serialize")]
+pub mod quantise;
+mod runner;
+mod tensor;
+
+pub use error::Error;
+pub use kernel::{Fixed, Float, Kernel};
+pub use model::{Model, MAX_COLS};
+pub use runner::{Engine, HostEngine, HostReference, Reference, Runner};

@@ -1,0 +1,245 @@
+//! Loading and validating a model file: after [`Model::from_bytes`]
+//! succeeds, every tensor has the length its shape says, so running the
+//! model cannot fail on the model's account.
+
+use crate::error::Error;
+use crate::format::{
+    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
+    Stack, CRC32, FORMAT_VERSION, GATE_FRAC, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
+};
+use crate::tensor::pow2;
+
+/// Widest input any matrix row may have (keeps int8 dot products in i32).
+pub const MAX_COLS: usize = 511;
+
+/// A validated model, borrowing its tensors from the file bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model<'a> {
+    desc: ModelDesc<'a>,
+}
+
+impl<'a> Model<'a> {
+    /// Parses and validates a model file in place: magic, version, CRC,
+    /// and every shape against every other.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
+        let (header, payload) = bytes.split_at_checked(HEADER_LEN).ok_or(Error::Truncated)?;
+        if header[..4] != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        let version = u16::from_le_bytes([header[4], header[5]]);
+        if version > FORMAT_VERSION {
+            return Err(Error::FutureVersion(version));
+        }
+        if version < FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion(version));
+        }
+        let (desc, rest) =
+            postcard::take_from_bytes_crc32::<ModelDesc<'a>>(payload, CRC32.digest()).map_err(
+                |e| match e {
+                    postcard::Error::DeserializeBadCrc => Error::BadCrc,
+                    postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
+                    _ => Error::Malformed,
+                },
+            )?;
+        if !rest.is_empty() {
+            return Err(Error::TrailingBytes);
+        }
+        validate(&desc)?;
+        Ok(Model { desc })
+    }
+
+    /// The decoded description.
+    pub fn desc(&self) -> &ModelDesc<'a> {
+        &self.desc
+    }
+
+    /// Values one timestep of input holds (1 for one-hot input).
+    pub fn step_width(&self) -> usize {
+        match self.desc.input {
+            Input::OneHot { .. } => 1,
+            Input::Dense { features, .. } => features as usize,
+        }
+    }
+
+    /// Output steps for a window of `steps` timesteps.
+    pub fn output_steps(&self, steps: usize) -> usize {
+        match &self.desc.outputs {
+            Outputs::LastStep => 1,
+            Outputs::EveryStep => steps,
+            Outputs::EncoderDecoder { steps, .. } => *steps as usize,
+        }
+    }
+
+    /// Outputs of the head per output step (classes, or 1 for regression).
+    pub fn head_outputs(&self) -> usize {
+        self.desc.head.dense.rows as usize
+    }
+
+    /// Quantises one real dense input value to the model's input scale
+    /// (round half away from zero, saturating). One-hot models return the
+    /// value truncated to an index.
+    pub fn quantise_input(&self, x: f32) -> i16 {
+        let q = match self.desc.input {
+            Input::Dense { scale, .. } => x / scale,
+            Input::OneHot { .. } => x,
+        };
+        let r = if q >= 0.0 { q + 0.5 } else { q - 0.5 };
+        r.clamp(i16::MIN as f32, i16::MAX as f32) as i16
+    }
+
+    /// The real value of a raw head output (a regression prediction).
+    pub fn dequantise_output(&self, raw: i32) -> f32 {
+        raw as f32 * self.desc.head.output_scale
+    }
+
+    /// Multiply-accumulates one window of `steps` timesteps needs, counting
+    /// the one-hot input as a gather (no multiplies) and the decoder's
+    /// repeated input projection once.
+    pub fn macs_per_window(&self, steps: usize) -> usize {
+        let d = &self.desc;
+        let stack_macs = |stack: &Stack, first_cols: usize, steps: usize, first_once: bool| {
+            let mut cols = first_cols;
+            let mut total = 0;
+            for (i, l) in stack.layers.iter().enumerate() {
+                let rows = 4 * l.units as usize * l.directions();
+                let input = if i == 0 && first_once { rows * cols } else { rows * cols * steps };
+                total += input + rows * l.units as usize * steps;
+                cols = l.output_width();
+            }
+            (total, cols)
+        };
+        let first = match d.input {
+            Input::OneHot { .. } => 0,
+            Input::Dense { features, .. } => features as usize,
+        };
+        let (enc, width) = stack_macs(&d.encoder, first, steps, false);
+        let (dec, width) = match &d.outputs {
+            Outputs::EncoderDecoder { steps: s, decoder } => {
+                stack_macs(decoder, width, *s as usize, true)
+            }
+            _ => (0, width),
+        };
+        enc + dec + self.output_steps(steps) * d.head.dense.rows as usize * width
+    }
+}
+
+impl LstmLayer<'_> {
+    /// 1 for a forward layer, 2 for a bidirectional one.
+    pub fn directions(&self) -> usize {
+        1 + self.backward.is_some() as usize
+    }
+
+    /// Width of the layer's output vector.
+    pub fn output_width(&self) -> usize {
+        self.units as usize * self.directions()
+    }
+
+    /// Fraction bits of the hidden state.
+    pub fn hidden_frac(&self) -> u8 {
+        match self.activation {
+            CellActivation::Tanh => UNIT_FRAC,
+            CellActivation::Relu { hidden_frac, .. } => hidden_frac,
+        }
+    }
+
+    /// Fraction bits of gate row `r`'s pre-activation.
+    pub fn row_frac(&self, r: usize) -> u8 {
+        let is_candidate = r / self.units.max(1) as usize == 2;
+        match self.activation {
+            CellActivation::Relu { candidate_frac, .. } if is_candidate => candidate_frac,
+            _ => GATE_FRAC,
+        }
+    }
+
+    /// The real value of one unit of the hidden state.
+    pub fn hidden_scale(&self) -> f32 {
+        pow2(-(self.hidden_frac() as i32))
+    }
+}
+
+impl Stack<'_> {
+    /// Whether any layer is bidirectional (then the stack runs layer by layer).
+    pub fn has_bidirectional(&self) -> bool {
+        self.layers.iter().any(|l| l.backward.is_some())
+    }
+}
+
+fn check(ok: bool, e: Error) -> Result<(), Error> {
+    if ok {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> Result<(), Error> {
+    check(m.rows as usize == rows && m.cols as usize == cols, Error::Shape(what))?;
+    check(cols <= MAX_COLS, Error::Shape("matrix wider than 511 columns"))?;
+    check(m.values.len() == rows * cols * m.precision.bytes(), Error::Shape(what))?;
+    check(m.multipliers.len() == 4 * rows && m.shifts.len() == rows, Error::Shape(what))?;
+    check(m.shifts.iter().all(|&s| s <= MAX_SHIFT), Error::Parameter("requantisation shift"))?;
+    check((0..rows).all(|r| m.multiplier(r) >= 0), Error::Parameter("negative multiplier"))
+}
+
+fn validate_direction(w: &LstmWeights, units: usize, input_cols: usize) -> Result<(), Error> {
+    validate_matrix(&w.input, 4 * units, input_cols, "LSTM input kernel")?;
+    validate_matrix(&w.recurrent, 4 * units, units, "LSTM recurrent kernel")?;
+    check(w.bias.len() == 16 * units, Error::Shape("LSTM bias"))
+}
+
+/// Validates a stack fed by `input_cols`-wide vectors; returns its output width.
+fn validate_stack(stack: &Stack, mut input_cols: usize) -> Result<usize, Error> {
+    check(!stack.layers.is_empty(), Error::Shape("empty LSTM stack"))?;
+    for layer in &stack.layers {
+        let units = layer.units as usize;
+        check(units >= 1, Error::Shape("LSTM layer without units"))?;
+        check(layer.cell_frac <= UNIT_FRAC, Error::Parameter("cell fraction bits"))?;
+        if let CellActivation::Relu { candidate_frac, hidden_frac } = layer.activation {
+            check(candidate_frac <= UNIT_FRAC, Error::Parameter("candidate fraction bits"))?;
+            check(hidden_frac <= UNIT_FRAC, Error::Parameter("hidden fraction bits"))?;
+        }
+        validate_direction(&layer.forward, units, input_cols)?;
+        if let Some(backward) = &layer.backward {
+            validate_direction(backward, units, input_cols)?;
+        }
+        input_cols = layer.output_width();
+    }
+    Ok(input_cols)
+}
+
+fn validate(d: &ModelDesc) -> Result<(), Error> {
+    let first_cols = match d.input {
+        Input::OneHot { classes } => {
+            check(classes >= 1, Error::Shape("one-hot input without classes"))?;
+            classes as usize
+        }
+        Input::Dense { features, scale } => {
+            check(features >= 1, Error::Shape("dense input without features"))?;
+            check(scale.is_finite() && scale > 0.0, Error::Parameter("input scale"))?;
+            features as usize
+        }
+    };
+    let encoder_cols = validate_stack(&d.encoder, first_cols)?;
+    let head_cols = match &d.outputs {
+        Outputs::LastStep | Outputs::EveryStep => encoder_cols,
+        Outputs::EncoderDecoder { steps, decoder } => {
+            check(*steps >= 1, Error::Shape("encoder-decoder without output steps"))?;
+            validate_stack(decoder, encoder_cols)?
+        }
+    };
+    validate_head(&d.head, head_cols)
+}
+
+fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {
+    let rows = head.dense.rows as usize;
+    check(rows >= 1, Error::Shape("head without outputs"))?;
+    if head.kind == HeadKind::Regress {
+        check(rows == 1, Error::Shape("regression head with more than one output"))?;
+    }
+    validate_matrix(&head.dense, rows, cols, "head weights")?;
+    check(head.bias.len() == 4 * rows, Error::Shape("head bias"))?;
+    check(
+        head.output_scale.is_finite() && head.output_scale > 0.0,
+        Error::Parameter("output scale"),
+    )
+}

@@ -1,0 +1,163 @@
+//! The float network itself, run on the host to calibrate ranges and to
+//! measure how often the fixed engine agrees with it.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+
+/// Largest magnitudes seen while running a float model.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranges {
+    /// Per layer (encoder then decoder): largest |cell state|.
+    pub cell: Vec<f32>,
+    /// Per layer: largest |candidate pre-activation|.
+    pub candidate: Vec<f32>,
+    /// Per layer: largest |hidden state|.
+    pub hidden: Vec<f32>,
+    /// Largest |dense input value|.
+    pub input: f32,
+    /// Largest |head output|.
+    pub head: f32,
+}
+
+impl Ranges {
+    fn for_layers(n: usize) -> Self {
+        Ranges { cell: vec![0.0; n], candidate: vec![0.0; n], hidden: vec![0.0; n], ..Default::default() }
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + libm::expf(-x))
+}
+
+fn bump(slot: &mut f32, v: f32) {
+    *slot = slot.max(v.abs());
+}
+
+/// Row-major `rows x cols` matrix times `x`.
+fn matvec(w: &[f32], x: &[f32], out: &mut [f32]) {
+    let cols = x.len();
+    for (o, row) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+        *o += row.iter().zip(x).map(|(a, b)| a * b).sum::<f32>();
+    }
+}
+
+/// One direction over a sequence, in the order given; returns each step's h.
+fn run_direction(
+    layer: &FloatLayer,
+    w: &FloatLstmWeights,
+    xs: &[Vec<f32>],
+    order: impl Iterator<Item = usize>,
+    one_hot: bool,
+    ranges: &mut Ranges,
+    index: usize,
+) -> Vec<Vec<f32>> {
+    let u = layer.units;
+    let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
+    let mut out = vec![Vec::new(); xs.len()];
+    let act = |v: f32| if layer.relu { v.max(0.0) } else { libm::tanhf(v) };
+    for t in order {
+        let mut z = w.bias.clone();
+        if one_hot {
+            let v = xs[t][0] as usize;
+            let cols = w.input.len() / (4 * u);
+            for (r, zr) in z.iter_mut().enumerate() {
+                *zr += w.input[r * cols + v];
+            }
+        } else {
+            matvec(&w.input, &xs[t], &mut z);
+        }
+        matvec(&w.recurrent, &h, &mut z);
+        for j in 0..u {
+            let (i, f, o) = (sigmoid(z[j]), sigmoid(z[u + j]), sigmoid(z[3 * u + j]));
+            bump(&mut ranges.candidate[index], z[2 * u + j]);
+            c[j] = f * c[j] + i * act(z[2 * u + j]);
+            h[j] = o * act(c[j]);
+            bump(&mut ranges.cell[index], c[j]);
+            bump(&mut ranges.hidden[index], h[j]);
+        }
+        out[t] = h.clone();
+    }
+    out
+}
+
+/// Runs a stack; returns every step's output and the final output.
+fn run_stack(
+    stack: &[FloatLayer],
+    mut xs: Vec<Vec<f32>>,
+    mut one_hot: bool,
+    ranges: &mut Ranges,
+    first_index: usize,
+) -> (Vec<Vec<f32>>, Vec<f32>) {
+    let mut last = Vec::new();
+    for (l, layer) in stack.iter().enumerate() {
+        let n = xs.len();
+        let fwd = run_direction(layer, &layer.forward, &xs, 0..n, one_hot, ranges, first_index + l);
+        last = fwd[n - 1].clone();
+        xs = match &layer.backward {
+            Some(bw) => {
+                let bwd = run_direction(layer, bw, &xs, (0..n).rev(), one_hot, ranges, first_index + l);
+                last.extend_from_slice(&bwd[0]);
+                fwd.into_iter().zip(bwd).map(|(mut f, b)| {
+                    f.extend(b);
+                    f
+                }).collect()
+            }
+            None => fwd,
+        };
+        one_hot = false;
+    }
+    (xs, last)
+}
+
+/// Total layers (encoder then decoder) of a model.
+pub fn layer_count(model: &FloatModel) -> usize {
+    model.encoder.len()
+        + match &model.outputs {
+            FloatOutputs::EncoderDecoder { decoder, .. } => decoder.len(),
+            _ => 0,
+        }
+}
+
+/// Runs `model` on one window (class indices or `features` values per
+/// step); returns the head outputs of every output step, recording ranges.
+pub fn forward(model: &FloatModel, window: &[f32], ranges: &mut Ranges) -> Vec<Vec<f32>> {
+    let width = model.input_width().max(1);
+    let xs: Vec<Vec<f32>> = window.chunks(width).map(|c| c.to_vec()).collect();
+    if matches!(model.input, FloatInput::Dense { .. }) {
+        window.iter().for_each(|&v| bump(&mut ranges.input, v));
+    }
+    let one_hot = matches!(model.input, FloatInput::OneHot { .. });
+    let (seq, last) = run_stack(&model.encoder, xs, one_hot, ranges, 0);
+    let outputs = match &model.outputs {
+        FloatOutputs::LastStep => vec![last],
+        FloatOutputs::EveryStep => seq,
+        FloatOutputs::EncoderDecoder { steps, decoder } => {
+            run_stack(decoder, vec![last; *steps], false, ranges, model.encoder.len()).0
+        }
+    };
+    outputs
+        .iter()
+        .map(|h| {
+            let mut y = model.head_bias.clone();
+            matvec(&model.head_weights, h, &mut y);
+            y.iter().for_each(|&v| bump(&mut ranges.head, v));
+            y
+        })
+        .collect()
+}
+
+/// Measures ranges over calibration windows.
+pub fn calibrate(model: &FloatModel, windows: &[Vec<f32>]) -> Ranges {
+    let mut ranges = Ranges::for_layers(layer_count(model));
+    for w in windows {
+        forward(model, w, &mut ranges);
+    }
+    ranges
+}
+
+/// Runs `model` on one window without recording ranges.
+pub fn predict(model: &FloatModel, window: &[f32]) -> Vec<Vec<f32>> {
+    forward(model, window, &mut Ranges::for_layers(layer_count(model)))
+}

@@ -1,0 +1,209 @@
+//! Quantisation of a float network into a model file (feature `serialize`).
+//!
+//! Ranges are calibrated by running the float network on sample windows:
+//! each layer's cell state (and, for ReLU cells, candidate and hidden
+//! state) gets the power-of-two scale that holds its largest calibrated
+//! magnitude with 25% headroom; beyond that, values saturate. Weights are
+//! quantised symmetrically per output row, int8 or int16 per tensor.
+
+mod build;
+mod float_forward;
+mod float_model;
+mod tensor;
+
+pub use float_forward::{calibrate, predict as float_predict, Ranges};
+pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+pub use tensor::multiplier;
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::format::{HeadKind, Precision, MAX_STACK_LAYERS};
+use crate::model::{Model, MAX_COLS};
+use crate::runner::HostEngine;
+
+/// How weight precision is chosen per tensor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PrecisionPolicy {
+    /// Every tensor int8.
+    Int8,
+    /// Every tensor int16.
+    Int16,
+    /// Start from int8 and widen tensors to int16, recurrent kernels first
+    /// (largest first), then input kernels, then the head, until the fixed
+    /// engine agrees with the float model on at least `target_agreement`
+    /// (0..=1) of the calibration outputs.
+    Auto {
+        /// Fraction of outputs that must agree.
+        target_agreement: f64,
+    },
+}
+
+/// A quantised model file and what was measured making it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantised {
+    /// The complete model file.
+    pub bytes: Vec<u8>,
+    /// Fixed/float agreement on the calibration windows (0..=1).
+    pub agreement: f64,
+    /// How many weight tensors ended up int16.
+    pub int16_tensors: usize,
+}
+
+/// Why a float model could not be quantised.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuantiseError {
+    /// The float model's shapes do not fit together or the format's limits.
+    Shape(&'static str),
+    /// No calibration windows were given.
+    NoCalibration,
+    /// A calibration window does not fit the model.
+    Window,
+    /// The quantised file was refused by the engine (a bug: reported, not hidden).
+    Engine(crate::Error),
+}
+
+impl core::fmt::Display for QuantiseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            QuantiseError::Shape(what) => write!(f, "float model shape: {what}"),
+            QuantiseError::NoCalibration => f.write_str("no calibration windows"),
+            QuantiseError::Window => f.write_str("calibration window does not fit the model"),
+            QuantiseError::Engine(e) => write!(f, "engine refused the quantised model: {e}"),
+        }
+    }
+}
+
+impl From<crate::Error> for QuantiseError {
+    fn from(e: crate::Error) -> Self {
+        QuantiseError::Engine(e)
+    }
+}
+
+/// Quantises `model`, calibrating ranges on `calibration` windows (each the
+/// raw timestep values of one window: class indices for one-hot input,
+/// `features` numbers per step for dense input).
+pub fn quantise(
+    model: &FloatModel,
+    calibration: &[Vec<f32>],
+    policy: PrecisionPolicy,
+) -> Result<Quantised, QuantiseError> {
+    check_shapes(model)?;
+    if calibration.is_empty() {
+        return Err(QuantiseError::NoCalibration);
+    }
+    let width = model.input_width();
+    if calibration.iter().any(|w| w.is_empty() || w.len() % width != 0 || (model.window != 0 && w.len() != model.window * width)) {
+        return Err(QuantiseError::Window);
+    }
+    let ranges = calibrate(model, calibration);
+    let sizes = tensor_sizes(model);
+    let start = if policy == PrecisionPolicy::Int16 { Precision::Int16 } else { Precision::Int8 };
+    let mut precisions = vec![start; sizes.len()];
+    let mut widen = widening_order(&sizes).into_iter();
+    loop {
+        let bytes = build::model_file(model, &ranges, &precisions).ok_or(QuantiseError::Shape("value out of the format's range"))?;
+        let agreement = agreement(model, &bytes, calibration)?;
+        if let PrecisionPolicy::Auto { target_agreement } = policy {
+            if agreement < target_agreement {
+                if let Some(next) = widen.next() {
+                    precisions[next] = Precision::Int16;
+                    continue;
+                }
+            }
+        }
+        let int16_tensors = precisions.iter().filter(|&&p| p == Precision::Int16).count();
+        return Ok(Quantised { bytes, agreement, int16_tensors });
+    }
+}
+
+/// The engine input for a window of raw values.
+pub fn engine_window(model: &Model, window: &[f32]) -> Vec<i16> {
+    window.iter().map(|&x| model.quantise_input(x)).collect()
+}
+
+/// Fraction of output steps on which the fixed engine running `bytes`
+/// agrees with the float model: the same class, or for regression a value
+/// within 0.5% of the largest calibrated output.
+pub fn agreement(model: &FloatModel, bytes: &[u8], windows: &[Vec<f32>]) -> Result<f64, QuantiseError> {
+    let fixed = Model::from_bytes(bytes)?;
+    let mut engine = Box::new(HostEngine::new(fixed.clone())?);
+    let mut out = vec![0i32; 4096];
+    let (mut same, mut total) = (0usize, 0usize);
+    let float_outputs: Vec<Vec<Vec<f32>>> = windows.iter().map(|w| float_predict(model, w)).collect();
+    let tolerance = float_outputs.iter().flatten().flatten().fold(0.0f32, |a, v| a.max(v.abs())) * 0.005;
+    for (w, float) in windows.iter().zip(&float_outputs) {
+        let n = engine.predict(&engine_window(&fixed, w), &mut out)?;
+        for (step, logits) in float.iter().enumerate().take(n) {
+            let ok = match model.head_kind {
+                HeadKind::Classify => out[step] == argmax(logits) as i32,
+                HeadKind::Regress => (fixed.dequantise_output(out[step]) - logits[0]).abs() <= tolerance,
+            };
+            same += ok as usize;
+            total += 1;
+        }
+    }
+    Ok(same as f64 / total.max(1) as f64)
+}
+
+/// Index of the largest value (the first on ties).
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
+
+/// Element counts of the weight tensors, in visiting order, each tagged
+/// with its kind (0 recurrent, 1 input, 2 head) for the widening order.
+fn tensor_sizes(model: &FloatModel) -> Vec<(usize, u8)> {
+    let mut sizes = Vec::new();
+    let decoder: &[FloatLayer] = match &model.outputs {
+        FloatOutputs::EncoderDecoder { decoder, .. } => decoder,
+        _ => &[],
+    };
+    for layer in model.encoder.iter().chain(decoder) {
+        for w in core::iter::once(&layer.forward).chain(&layer.backward) {
+            sizes.push((w.input.len(), 1));
+            sizes.push((w.recurrent.len(), 0));
+        }
+    }
+    sizes.push((model.head_weights.len(), 2));
+    sizes
+}
+
+/// Tensor indices in the order Auto widens them.
+fn widening_order(sizes: &[(usize, u8)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| (sizes[i].1, core::cmp::Reverse(sizes[i].0)));
+    order
+}
+
+fn check_shapes(model: &FloatModel) -> Result<(), QuantiseError> {
+    let shape = |ok: bool, what| if ok { Ok(()) } else { Err(QuantiseError::Shape(what)) };
+    let first = match model.input {
+        FloatInput::OneHot { classes } => classes,
+        FloatInput::Dense { features } => features,
+    };
+    let check_stack = |stack: &[FloatLayer], mut cols: usize| -> Result<usize, QuantiseError> {
+        shape(!stack.is_empty() && stack.len() <= MAX_STACK_LAYERS, "stack depth")?;
+        for l in stack {
+            let u = l.units;
+            shape(u >= 1 && u <= MAX_COLS && cols >= 1 && cols <= MAX_COLS, "layer width")?;
+            for w in core::iter::once(&l.forward).chain(&l.backward) {
+                shape(w.input.len() == 4 * u * cols, "input kernel length")?;
+                shape(w.recurrent.len() == 4 * u * u, "recurrent kernel length")?;
+                shape(w.bias.len() == 4 * u, "bias length")?;
+            }
+            cols = u * (1 + l.backward.is_some() as usize);
+        }
+        Ok(cols)
+    };
+    let mut width = check_stack(&model.encoder, first)?;
+    if let FloatOutputs::EncoderDecoder { steps, decoder } = &model.outputs {
+        shape(*steps >= 1 && *steps <= u16::MAX as usize, "decoder steps")?;
+        width = check_stack(decoder, width)?;
+    }
+    let rows = model.head_bias.len();
+    shape(rows >= 1 && model.head_weights.len() == rows * width, "head shape")?;
+    shape(model.head_kind == HeadKind::Classify || rows == 1, "regression head with several outputs")?;
+    shape(model.window <= u16::MAX as usize, "window length")
+}

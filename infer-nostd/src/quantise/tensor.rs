@@ -1,0 +1,111 @@
+//! Quantising one float matrix: symmetric per-row scales, and each row's
+//! real requantisation factor as an i32 multiplier and a shift.
+
+use alloc::vec::Vec;
+
+use crate::format::{Matrix, Precision, MAX_SHIFT};
+
+/// An owned quantised matrix; [`OwnedMatrix::view`] borrows it as a [`Matrix`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedMatrix {
+    rows: usize,
+    cols: usize,
+    precision: Precision,
+    values: Vec<u8>,
+    multipliers: Vec<u8>,
+    shifts: Vec<u8>,
+}
+
+impl OwnedMatrix {
+    /// The format's view of this matrix.
+    pub fn view(&self) -> Matrix<'_> {
+        Matrix {
+            rows: self.rows as u16,
+            cols: self.cols as u16,
+            precision: self.precision,
+            values: &self.values,
+            multipliers: &self.multipliers,
+            shifts: &self.shifts,
+        }
+    }
+}
+
+/// The multiplier and shift with `m / 2^s` closest to `factor`, `m` in
+/// [2^30, 2^31) where the shift range allows.
+pub fn multiplier(factor: f64) -> Option<(i32, u8)> {
+    if !(factor.is_finite() && factor >= 0.0) {
+        return None;
+    }
+    if factor == 0.0 {
+        return Some((0, 0));
+    }
+    let exp = libm::floor(libm::log2(factor)) as i32;
+    let mut shift = (30 - exp).clamp(0, MAX_SHIFT as i32);
+    let mut m = libm::round(factor * libm::pow(2.0, shift as f64));
+    if m >= 2_147_483_648.0 {
+        if shift == 0 {
+            return None;
+        }
+        m = libm::round(m / 2.0);
+        shift -= 1;
+    }
+    Some((m as i32, shift as u8))
+}
+
+/// Quantises a row-major `rows x cols` matrix. Row `r`'s requantisation
+/// maps `sum(w_q * x_q)` to output units, for inputs of real scale
+/// `in_scale` and outputs of real scale `out_scale(r)`. With
+/// `column_major`, values are stored one column after another (one-hot
+/// input kernels).
+pub fn quantise_matrix(
+    w: &[f32],
+    rows: usize,
+    cols: usize,
+    precision: Precision,
+    in_scale: f64,
+    out_scale: impl Fn(usize) -> f64,
+    column_major: bool,
+) -> Option<OwnedMatrix> {
+    let qmax = match precision {
+        Precision::Int8 => i8::MAX as f64,
+        Precision::Int16 => i16::MAX as f64,
+    };
+    let mut q = alloc::vec![0i32; rows * cols];
+    let mut multipliers = Vec::with_capacity(4 * rows);
+    let mut shifts = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let row = w.get(r * cols..(r + 1) * cols)?;
+        let max = row.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
+        let scale = if max > 0.0 { max / qmax } else { 1.0 };
+        for (k, &v) in row.iter().enumerate() {
+            q[r * cols + k] = libm::round(v as f64 / scale).clamp(-qmax, qmax) as i32;
+        }
+        let (m, s) = multiplier(scale * in_scale / out_scale(r))?;
+        multipliers.extend_from_slice(&m.to_le_bytes());
+        shifts.push(s);
+    }
+    let order: Vec<usize> = if column_major {
+        (0..cols).flat_map(|k| (0..rows).map(move |r| r * cols + k)).collect()
+    } else {
+        (0..rows * cols).collect()
+    };
+    let mut values = Vec::with_capacity(rows * cols * precision.bytes());
+    for i in order {
+        match precision {
+            Precision::Int8 => values.push(q[i] as i8 as u8),
+            Precision::Int16 => values.extend_from_slice(&(q[i] as i16).to_le_bytes()),
+        }
+    }
+    Some(OwnedMatrix { rows, cols, precision, values, multipliers, shifts })
+}
+
+/// Quantises biases to i32 output units of real scale `out_scale(r)`.
+pub fn quantise_bias(b: &[f32], out_scale: impl Fn(usize) -> f64) -> Vec<u8> {
+    b.iter()
+        .enumerate()
+        .flat_map(|(r, &v)| {
+            let q = libm::round(v as f64 / out_scale(r)).clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+            q.to_le_bytes()
+        })
+        .collect()
+}

@@ -1,0 +1,477 @@
+//! Running a model: whole windows ([`Runner::predict`]) and streams
+//! ([`Runner::push`]), over fixed-capacity buffers and either arithmetic.
+//!
+//! Forward-only stacks run time-major: each timestep goes through every
+//! layer, so only one hidden and cell vector per layer is kept (and a
+//! stream is the same code path, one step at a time). A stack with a
+//! bidirectional layer runs layer by layer through two sequence buffers of
+//! `T` steps. The encoder-decoder's repeated context is projected through
+//! the first decoder layer's input kernel once per window.
+
+use crate::error::Error;
+use crate::format::{HeadKind, Input, LstmLayer, ModelDesc, Outputs, Stack};
+use crate::kernel::{Fixed, Float, Kernel, StepInput};
+use crate::model::Model;
+
+/// A model with the buffers to run it: `H` is the most units per layer
+/// direction, `L` the most layers (encoder and decoder together), `T` the
+/// longest sequence a stack with a bidirectional layer can hold (0 when no
+/// bidirectional model is to run). Nothing is allocated on the heap.
+pub struct Runner<'a, K: Kernel, const H: usize, const L: usize, const T: usize> {
+    model: Model<'a>,
+    state: State<K::Value, H, L, T>,
+}
+
+/// The fixed-point engine.
+pub type Engine<'a, const H: usize, const L: usize, const T: usize> = Runner<'a, Fixed, H, L, T>;
+/// The f32 reference over the same file.
+pub type Reference<'a, const H: usize, const L: usize, const T: usize> = Runner<'a, Float, H, L, T>;
+/// A fixed-point engine sized for any model a host will meet (about 150 KiB:
+/// box it on small stacks).
+pub type HostEngine<'a> = Engine<'a, 511, 8, 32>;
+/// The f32 reference sized like [`HostEngine`].
+pub type HostReference<'a> = Reference<'a, 511, 8, 32>;
+
+/// The mutable buffers of a runner.
+struct State<V, const H: usize, const L: usize, const T: usize> {
+    /// Hidden state per layer (encoder layers, then decoder layers).
+    h: [[V; H]; L],
+    /// Cell state per layer.
+    c: [[V; H]; L],
+    /// The new hidden vector while a step computes.
+    scratch: [V; H],
+    /// One dense input step, or the encoder-decoder context (2H wide).
+    input: [[V; H]; 2],
+    /// The first decoder layer's projected context (4H wide).
+    cache: [[V; H]; 4],
+    /// Two sequence buffers of T steps, 2H wide each, for bidirectional stacks.
+    seq: [[[[V; H]; 2]; T]; 2],
+}
+
+impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V, H, L, T> {
+    fn new() -> Self {
+        let z = V::default();
+        State {
+            h: [[z; H]; L],
+            c: [[z; H]; L],
+            scratch: [z; H],
+            input: [[z; H]; 2],
+            cache: [[z; H]; 4],
+            seq: [[[[z; H]; 2]; T]; 2],
+        }
+    }
+
+    /// Zeroes the hidden and cell state of layers `from..to`.
+    fn clear(&mut self, from: usize, to: usize) {
+        let z = V::default();
+        for l in from..to.min(L) {
+            self.h[l] = [z; H];
+            self.c[l] = [z; H];
+        }
+    }
+}
+
+/// Where the first layer of a layer-by-layer stack reads its input.
+#[derive(Clone, Copy)]
+enum Source<'x> {
+    /// The caller's window.
+    Window(&'x [i16]),
+    /// The context vector of this width in `State::input`, at every step.
+    Context(usize),
+}
+
+impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K, H, L, T> {
+    /// Prepares `model` to run, refusing it if it exceeds the capacity.
+    pub fn new(model: Model<'a>) -> Result<Self, Error> {
+        check_capacity(model.desc(), H, L, T)?;
+        Ok(Runner { model, state: State::new() })
+    }
+
+    /// The model being run.
+    pub fn model(&self) -> &Model<'a> {
+        &self.model
+    }
+
+    /// Predicts one window: `window` holds one class index per timestep
+    /// (one-hot input) or `features` quantised values per timestep (dense).
+    /// Writes one value per output step into `out`: the class (argmax,
+    /// lowest index on ties) or, for regression, the raw output (see
+    /// [`Model::dequantise_output`]). Returns the number of output steps.
+    /// Starts from zero state; a stream in progress is lost.
+    pub fn predict(&mut self, window: &[i16], out: &mut [i32]) -> Result<usize, Error> {
+        let steps = self.window_steps(window)?;
+        let n = self.model.output_steps(steps);
+        let out = out.get_mut(..n).ok_or(Error::OutputTooShort)?;
+        let head = self.model.desc().head;
+        self.run(window, steps, |k, h, scale| {
+            if let Some(slot) = out.get_mut(k) {
+                *slot = head_prediction::<K>(&head, h, scale);
+            }
+        });
+        Ok(n)
+    }
+
+    /// Like [`predict`](Self::predict), but writes every head output
+    /// (`output steps x head outputs`, step-major) into `out`.
+    pub fn predict_logits(&mut self, window: &[i16], out: &mut [K::Output]) -> Result<usize, Error> {
+        let steps = self.window_steps(window)?;
+        let n = self.model.output_steps(steps);
+        let rows = self.model.head_outputs();
+        let out = out.get_mut(..n * rows).ok_or(Error::OutputTooShort)?;
+        let head = self.model.desc().head;
+        self.run(window, steps, |k, h, scale| {
+            for (r, slot) in out.iter_mut().skip(k * rows).take(rows).enumerate() {
+                *slot = K::head_row(&head, r, h, scale);
+            }
+        });
+        Ok(n)
+    }
+
+    /// Clears the streaming state.
+    pub fn reset(&mut self) {
+        self.state.clear(0, L);
+    }
+
+    /// Streams one timestep (`step`: one class index, or `features` values)
+    /// through the model and returns that step's prediction, as
+    /// [`predict`](Self::predict) would for the window of every step pushed
+    /// since the last [`reset`](Self::reset).
+    pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
+        let head = self.model.desc().head;
+        let mut pred = 0;
+        self.push_with(step, |h, scale| pred = head_prediction::<K>(&head, h, scale))?;
+        Ok(pred)
+    }
+
+    /// Like [`push`](Self::push), but writes every head output into `out`.
+    pub fn push_logits(&mut self, step: &[i16], out: &mut [K::Output]) -> Result<(), Error> {
+        let head = self.model.desc().head;
+        let out = out.get_mut(..self.model.head_outputs()).ok_or(Error::OutputTooShort)?;
+        self.push_with(step, |h, scale| {
+            for (r, slot) in out.iter_mut().enumerate() {
+                *slot = K::head_row(&head, r, h, scale);
+            }
+        })
+    }
+
+    /// The hidden state of encoder layer `layer` (forward direction) after
+    /// the last window or stream step, as `units` values.
+    pub fn hidden(&self, layer: usize) -> Option<&[K::Value]> {
+        let units = self.model.desc().encoder.layers.get(layer)?.units as usize;
+        self.state.h.get(layer)?.get(..units)
+    }
+
+    fn push_with(&mut self, step: &[i16], emit: impl FnOnce(&[K::Value], f32)) -> Result<(), Error> {
+        let d = self.model.desc();
+        if d.encoder.has_bidirectional() || matches!(d.outputs, Outputs::EncoderDecoder { .. }) {
+            return Err(Error::NotStreamable);
+        }
+        if step.len() != self.model.step_width() {
+            return Err(Error::WindowLength);
+        }
+        check_input_range(d, step)?;
+        let State { h, c, scratch, input, .. } = &mut self.state;
+        let x = encoder_input::<K>(d, step, 0, input.as_flattened_mut());
+        let last = stack_step::<K, H>(&d.encoder, x, input_scale(d), h, c, scratch);
+        let layer = last_layer(&d.encoder);
+        emit(h[last].get(..layer.output_width()).unwrap_or(&[]), layer.hidden_scale());
+        Ok(())
+    }
+
+    /// Checks a window and returns its number of timesteps.
+    fn window_steps(&self, window: &[i16]) -> Result<usize, Error> {
+        let d = self.model.desc();
+        let width = self.model.step_width();
+        let steps = window.len() / width;
+        let trained = d.window as usize;
+        let fits = steps >= 1 && window.len() % width == 0 && (trained == 0 || steps == trained);
+        if !fits || (d.encoder.has_bidirectional() && steps > T) {
+            return Err(Error::WindowLength);
+        }
+        check_input_range(d, window)?;
+        Ok(steps)
+    }
+
+    /// Runs a checked window, calling `emit(output step, hidden vector, its scale)`.
+    fn run(&mut self, window: &[i16], steps: usize, mut emit: impl FnMut(usize, &[K::Value], f32)) {
+        let d = self.model.desc();
+        let st = &mut self.state;
+        st.clear(0, L);
+        let enc = &d.encoder;
+        let enc_last = last_layer(enc);
+        let enc_width = enc_last.output_width();
+        let every = matches!(d.outputs, Outputs::EveryStep);
+        // The encoder; its final output is left in `st.input` unless every step was emitted.
+        if enc.has_bidirectional() {
+            let State { h, c, scratch, input, seq, .. } = st;
+            let hc = (&mut h[0], &mut c[0]);
+            let buf = stack_sequence::<K, H, T>(d, enc, Source::Window(window), steps, input_scale(d), hc, scratch, input, seq);
+            if every {
+                for t in 0..steps {
+                    emit(t, row(&st.seq[buf][t], enc_width), enc_last.hidden_scale());
+                }
+                return;
+            }
+            final_output(enc_last, &st.seq[buf], steps, st.input.as_flattened_mut());
+        } else {
+            for t in 0..steps {
+                let State { h, c, scratch, input, .. } = st;
+                let x = encoder_input::<K>(d, window, t, input.as_flattened_mut());
+                let last = stack_step::<K, H>(enc, x, input_scale(d), h, c, scratch);
+                if every {
+                    emit(t, prefix(&h[last], enc_width), enc_last.hidden_scale());
+                }
+            }
+            if every {
+                return;
+            }
+            let last = enc.layers.len() - 1;
+            let n = enc_width.min(H);
+            st.input.as_flattened_mut()[..n].copy_from_slice(&st.h[last][..n]);
+        }
+        let Outputs::EncoderDecoder { steps: dec_steps, decoder } = &d.outputs else {
+            emit(0, row(&st.input, enc_width), enc_last.hidden_scale());
+            return;
+        };
+        self::decode::<K, H, L, T>(d, decoder, *dec_steps as usize, enc.layers.len(), st, &mut emit);
+    }
+}
+
+/// Runs the decoder stack on the context in `st.input`.
+fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
+    d: &ModelDesc,
+    decoder: &Stack,
+    steps: usize,
+    first: usize,
+    st: &mut State<K::Value, H, L, T>,
+    emit: &mut impl FnMut(usize, &[K::Value], f32),
+) {
+    let context_scale = last_layer(&d.encoder).hidden_scale();
+    let dec_last = last_layer(decoder);
+    let width = dec_last.output_width();
+    if decoder.has_bidirectional() {
+        let source = Source::Context(last_layer(&d.encoder).output_width());
+        let State { h, c, scratch, input, seq, .. } = st;
+        let hc = (&mut h[0], &mut c[0]);
+        let buf = stack_sequence::<K, H, T>(d, decoder, source, steps, context_scale, hc, scratch, input, seq);
+        for t in 0..steps {
+            emit(t, row(&st.seq[buf][t], width), dec_last.hidden_scale());
+        }
+        return;
+    }
+    let first_layer = &decoder.layers[0];
+    let width_in = last_layer(&d.encoder).output_width();
+    K::project(
+        first_layer,
+        &first_layer.forward,
+        row(&st.input, width_in),
+        context_scale,
+        st.cache.as_flattened_mut(),
+    );
+    let State { h, c, scratch, cache, .. } = st;
+    let (h, c) = (&mut h[first..], &mut c[first..]);
+    for t in 0..steps {
+        let x = StepInput::Projected(cache.as_flattened());
+        let last = stack_step::<K, H>(decoder, x, context_scale, h, c, scratch);
+        emit(t, prefix(&h[last], width), dec_last.hidden_scale());
+    }
+}
+
+/// The prediction of one output step: argmax class or raw regression value.
+fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale: f32) -> i32 {
+    match head.kind {
+        HeadKind::Regress => K::raw_output(K::head_row(head, 0, h, scale), head),
+        HeadKind::Classify => {
+            let mut best = (0, K::head_row(head, 0, h, scale));
+            for r in 1..head.dense.rows as usize {
+                let v = K::head_row(head, r, h, scale);
+                if v > best.1 {
+                    best = (r, v);
+                }
+            }
+            best.0 as i32
+        }
+    }
+}
+
+/// The first `width` values of a (possibly two-part) buffer row.
+fn row<V, const H: usize, const N: usize>(buf: &[[V; H]; N], width: usize) -> &[V] {
+    prefix(buf.as_flattened(), width)
+}
+
+/// The first `width` values of `s` (all of it if shorter).
+fn prefix<V>(s: &[V], width: usize) -> &[V] {
+    s.get(..width).unwrap_or(s)
+}
+
+/// A validated stack's last layer.
+fn last_layer<'s, 'a>(stack: &'s Stack<'a>) -> &'s LstmLayer<'a> {
+    // Validation guarantees at least one layer.
+    stack.layers.last().unwrap_or(&stack.layers[0])
+}
+
+/// The real value of one unit of the encoder's input.
+fn input_scale(d: &ModelDesc) -> f32 {
+    match d.input {
+        Input::OneHot { .. } => 1.0,
+        Input::Dense { scale, .. } => scale,
+    }
+}
+
+/// Timestep `t` of `window` as the first encoder layer's input (dense
+/// values are converted into `buf`).
+fn encoder_input<'x, K: Kernel>(
+    d: &ModelDesc,
+    window: &[i16],
+    t: usize,
+    buf: &'x mut [K::Value],
+) -> StepInput<'x, K::Value> {
+    match d.input {
+        Input::OneHot { .. } => StepInput::OneHot(window.get(t).copied().unwrap_or(0) as usize),
+        Input::Dense { features, scale } => {
+            let f = features as usize;
+            let raw = window.get(t * f..(t + 1) * f).unwrap_or(&[]);
+            for (dst, &v) in buf.iter_mut().zip(raw) {
+                *dst = K::dense_input(v, scale);
+            }
+            StepInput::Vector(buf.get(..f).unwrap_or(&[]))
+        }
+    }
+}
+
+/// One timestep through a forward-only stack whose states are `h`, `c`;
+/// returns the index of the last layer (whose `h` is the output).
+fn stack_step<K: Kernel, const H: usize>(
+    stack: &Stack,
+    x: StepInput<'_, K::Value>,
+    x_scale: f32,
+    h: &mut [[K::Value; H]],
+    c: &mut [[K::Value; H]],
+    scratch: &mut [K::Value; H],
+) -> usize {
+    let mut scale = x_scale;
+    for (l, layer) in stack.layers.iter().enumerate() {
+        let (done, rest) = h.split_at_mut(l);
+        let (Some(h_l), Some(c_l)) = (rest.first_mut(), c.get_mut(l)) else {
+            break;
+        };
+        let input = match done.last() {
+            Some(prev) => StepInput::Vector(&prev[..stack.layers[l - 1].output_width().min(H)]),
+            None => x,
+        };
+        K::step(layer, &layer.forward, input, scale, h_l, c_l, scratch);
+        scale = layer.hidden_scale();
+    }
+    stack.layers.len() - 1
+}
+
+/// Runs a stack layer by layer over `steps` timesteps through the sequence
+/// buffers, using `h`, `c` as the working state of each direction in turn;
+/// returns the index of the buffer holding the last layer's outputs.
+#[allow(clippy::too_many_arguments)]
+fn stack_sequence<K: Kernel, const H: usize, const T: usize>(
+    d: &ModelDesc,
+    stack: &Stack,
+    source: Source<'_>,
+    steps: usize,
+    x_scale: f32,
+    (h, c): (&mut [K::Value; H], &mut [K::Value; H]),
+    scratch: &mut [K::Value; H],
+    input: &mut [[K::Value; H]; 2],
+    seq: &mut [[[[K::Value; H]; 2]; T]; 2],
+) -> usize {
+    let mut cur = 0;
+    let mut scale = x_scale;
+    let mut prev_width = 0;
+    for (l, layer) in stack.layers.iter().enumerate() {
+        let [a, b] = seq;
+        let (src, dst) = if cur == 0 { (&*a, b) } else { (&*b, a) };
+        let u = layer.units as usize;
+        for (dir, w) in [Some(&layer.forward), layer.backward.as_ref()].into_iter().enumerate() {
+            let Some(w) = w else { continue };
+            *h = [K::Value::default(); H];
+            *c = [K::Value::default(); H];
+            for k in 0..steps.min(T) {
+                let t = if dir == 0 { k } else { steps - 1 - k };
+                let x = match (l, source) {
+                    (0, Source::Window(window)) => encoder_input::<K>(d, window, t, input.as_flattened_mut()),
+                    (0, Source::Context(width)) => StepInput::Vector(row(input, width)),
+                    _ => StepInput::Vector(row(&src[t], prev_width)),
+                };
+                K::step(layer, w, x, scale, h, c, scratch);
+                if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
+                    out.copy_from_slice(&h[..u]);
+                }
+            }
+        }
+        cur = 1 - cur;
+        scale = layer.hidden_scale();
+        prev_width = layer.output_width();
+    }
+    cur
+}
+
+/// A stack's final output from its last layer's output sequence: the
+/// forward direction after the last step and, for a bidirectional layer,
+/// the backward direction after its last step (timestep 0), as Keras does.
+fn final_output<V: Copy, const H: usize, const T: usize>(
+    layer: &LstmLayer,
+    seq: &[[[V; H]; 2]; T],
+    steps: usize,
+    out: &mut [V],
+) {
+    let u = layer.units as usize;
+    let (Some(last), Some(first)) = (seq.get(steps.wrapping_sub(1)), seq.first()) else {
+        return;
+    };
+    for dir in 0..layer.directions() {
+        let from = if dir == 0 { last } else { first };
+        if let (Some(dst), Some(src)) = (
+            out.get_mut(dir * u..(dir + 1) * u),
+            from.as_flattened().get(dir * u..(dir + 1) * u),
+        ) {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// Refuses one-hot values outside `0..classes`.
+fn check_input_range(d: &ModelDesc, values: &[i16]) -> Result<(), Error> {
+    match d.input {
+        Input::OneHot { classes } if values.iter().any(|&v| v < 0 || v as u16 >= classes) => {
+            Err(Error::InputOutOfRange)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a model that does not fit `H` units, `L` layers and `T` steps.
+fn check_capacity(d: &ModelDesc, h: usize, l: usize, t: usize) -> Result<(), Error> {
+    let decoder = match &d.outputs {
+        Outputs::EncoderDecoder { steps, decoder } => Some((*steps as usize, decoder)),
+        _ => None,
+    };
+    let stacks = core::iter::once(&d.encoder).chain(decoder.map(|(_, s)| s));
+    let layers: usize = stacks.clone().map(|s| s.layers.len()).sum();
+    if layers > l {
+        return Err(Error::OverCapacity("more layers than the engine holds"));
+    }
+    if stacks.flat_map(|s| s.layers.iter()).any(|layer| layer.units as usize > h) {
+        return Err(Error::OverCapacity("more units than the engine holds"));
+    }
+    if let Input::Dense { features, .. } = d.input {
+        if features as usize > 2 * h {
+            return Err(Error::OverCapacity("more input features than the engine holds"));
+        }
+    }
+    let too_long = |bidirectional: bool, steps: usize| bidirectional && (t == 0 || steps > t);
+    if too_long(d.encoder.has_bidirectional(), d.window as usize) {
+        return Err(Error::OverCapacity("window longer than the sequence buffer"));
+    }
+    if let Some((steps, decoder)) = decoder {
+        if too_long(decoder.has_bidirectional(), steps) {
+            return Err(Error::OverCapacity("decoder longer than the sequence buffer"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Support shared by the workspace's cross-crate tests and host examples.
+
+pub mod random_model;

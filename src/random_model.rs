@@ -1,0 +1,139 @@
+//! Random float networks of every topology the format describes, for
+//! property tests and benchmarks.
+
+use infer_nostd::format::HeadKind;
+use infer_nostd::quantise::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+
+/// A topology to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// One-hot input, one LSTM, last step, classification.
+    ManyToOne,
+    /// One-hot input, one LSTM, every step, classification.
+    ManyToMany,
+    /// One-hot input, encoder LSTM, decoder LSTM over a repeated context.
+    EncoderDecoder,
+    /// Two stacked LSTMs, every step.
+    Stacked,
+    /// A bidirectional LSTM then a forward one, last step.
+    Bidirectional,
+    /// Dense input, ReLU-cell LSTM, regression.
+    ReluRegression,
+}
+
+impl Topology {
+    /// Every topology.
+    pub const ALL: [Topology; 6] = [
+        Topology::ManyToOne,
+        Topology::ManyToMany,
+        Topology::EncoderDecoder,
+        Topology::Stacked,
+        Topology::Bidirectional,
+        Topology::ReluRegression,
+    ];
+}
+
+/// A small deterministic generator (SplitMix64), so models are reproducible
+/// from a seed without a dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[-a, a)`.
+    pub fn uniform(&mut self, a: f32) -> f32 {
+        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * a
+    }
+
+    /// Uniform integer in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    fn vec(&mut self, n: usize, a: f32) -> Vec<f32> {
+        (0..n).map(|_| self.uniform(a)).collect()
+    }
+}
+
+/// Random weights for one direction, scaled like Glorot initialisation
+/// (times `gain`, so trained-looking saturation can be reached).
+fn direction(rng: &mut Rng, units: usize, inputs: usize, gain: f32) -> FloatLstmWeights {
+    let a = gain * (6.0 / (inputs + units) as f32).sqrt();
+    let b = gain * (6.0 / (2 * units) as f32).sqrt();
+    FloatLstmWeights {
+        input: rng.vec(4 * units * inputs, a),
+        recurrent: rng.vec(4 * units * units, b),
+        bias: rng.vec(4 * units, 0.5),
+    }
+}
+
+fn layer(rng: &mut Rng, units: usize, inputs: usize, bidirectional: bool, relu: bool, gain: f32) -> FloatLayer {
+    FloatLayer {
+        units,
+        relu,
+        forward: direction(rng, units, inputs, gain),
+        backward: bidirectional.then(|| direction(rng, units, inputs, gain)),
+    }
+}
+
+/// A random model of `topology` with `units` per layer over `classes`
+/// one-hot values (dense topologies use one feature), windows of `window`.
+pub fn random_model(topology: Topology, units: usize, classes: usize, window: usize, seed: u64) -> FloatModel {
+    let mut rng = Rng::new(seed);
+    let gain = 2.0;
+    let (input, first_in) = match topology {
+        Topology::ReluRegression => (FloatInput::Dense { features: 1 }, 1),
+        _ => (FloatInput::OneHot { classes }, classes),
+    };
+    let relu = topology == Topology::ReluRegression;
+    let mut encoder = vec![layer(&mut rng, units, first_in, topology == Topology::Bidirectional, relu, gain)];
+    if matches!(topology, Topology::Stacked | Topology::Bidirectional) {
+        let inputs = encoder[0].units * if topology == Topology::Bidirectional { 2 } else { 1 };
+        encoder.push(layer(&mut rng, units, inputs, false, false, gain));
+    }
+    let outputs = match topology {
+        Topology::ManyToOne | Topology::Bidirectional | Topology::ReluRegression => FloatOutputs::LastStep,
+        Topology::ManyToMany | Topology::Stacked => FloatOutputs::EveryStep,
+        Topology::EncoderDecoder => FloatOutputs::EncoderDecoder {
+            steps: 2,
+            decoder: vec![layer(&mut rng, units, units, false, false, gain)],
+        },
+    };
+    let (head_kind, head_rows) = match topology {
+        Topology::ReluRegression => (HeadKind::Regress, 1),
+        _ => (HeadKind::Classify, classes),
+    };
+    let a = gain * (6.0 / (units + head_rows) as f32).sqrt();
+    FloatModel {
+        label: format!("random-{topology:?}"),
+        window,
+        input,
+        encoder,
+        outputs,
+        head_kind,
+        head_weights: rng.vec(head_rows * units, a),
+        head_bias: rng.vec(head_rows, 0.1),
+    }
+}
+
+/// A random window of `window` steps for `model` (class indices, or dense
+/// values in [0, 1)).
+pub fn random_window(model: &FloatModel, rng: &mut Rng) -> Vec<f32> {
+    match model.input {
+        FloatInput::OneHot { classes } => (0..model.window).map(|_| rng.below(classes) as f32).collect(),
+        FloatInput::Dense { features } => (0..model.window * features).map(|_| rng.uniform(0.5) + 0.5).collect(),
+    }
+}
