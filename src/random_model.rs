@@ -80,7 +80,14 @@ fn direction(rng: &mut Rng, units: usize, inputs: usize, gain: f32) -> FloatLstm
     }
 }
 
-fn layer(rng: &mut Rng, units: usize, inputs: usize, bidirectional: bool, relu: bool, gain: f32) -> FloatLayer {
+fn layer(
+    rng: &mut Rng,
+    units: usize,
+    inputs: usize,
+    bidirectional: bool,
+    relu: bool,
+    gain: f32,
+) -> FloatLayer {
     FloatLayer {
         units,
         relu,
@@ -91,7 +98,13 @@ fn layer(rng: &mut Rng, units: usize, inputs: usize, bidirectional: bool, relu: 
 
 /// A random model of `topology` with `units` per layer over `classes`
 /// one-hot values (dense topologies use one feature), windows of `window`.
-pub fn random_model(topology: Topology, units: usize, classes: usize, window: usize, seed: u64) -> FloatModel {
+pub fn random_model(
+    topology: Topology,
+    units: usize,
+    classes: usize,
+    window: usize,
+    seed: u64,
+) -> FloatModel {
     let mut rng = Rng::new(seed);
     let gain = 2.0;
     let (input, first_in) = match topology {
@@ -99,13 +112,27 @@ pub fn random_model(topology: Topology, units: usize, classes: usize, window: us
         _ => (FloatInput::OneHot { classes }, classes),
     };
     let relu = topology == Topology::ReluRegression;
-    let mut encoder = vec![layer(&mut rng, units, first_in, topology == Topology::Bidirectional, relu, gain)];
+    let mut encoder = vec![layer(
+        &mut rng,
+        units,
+        first_in,
+        topology == Topology::Bidirectional,
+        relu,
+        gain,
+    )];
     if matches!(topology, Topology::Stacked | Topology::Bidirectional) {
-        let inputs = encoder[0].units * if topology == Topology::Bidirectional { 2 } else { 1 };
+        let inputs = encoder[0].units
+            * if topology == Topology::Bidirectional {
+                2
+            } else {
+                1
+            };
         encoder.push(layer(&mut rng, units, inputs, false, false, gain));
     }
     let outputs = match topology {
-        Topology::ManyToOne | Topology::Bidirectional | Topology::ReluRegression => FloatOutputs::LastStep,
+        Topology::ManyToOne | Topology::Bidirectional | Topology::ReluRegression => {
+            FloatOutputs::LastStep
+        }
         Topology::ManyToMany | Topology::Stacked => FloatOutputs::EveryStep,
         Topology::EncoderDecoder => FloatOutputs::EncoderDecoder {
             steps: 2,
@@ -133,7 +160,11 @@ pub fn random_model(topology: Topology, units: usize, classes: usize, window: us
 /// values in [0, 1)).
 pub fn random_window(model: &FloatModel, rng: &mut Rng) -> Vec<f32> {
     match model.input {
-        FloatInput::OneHot { classes } => (0..model.window).map(|_| rng.below(classes) as f32).collect(),
-        FloatInput::Dense { features } => (0..model.window * features).map(|_| rng.uniform(0.5) + 0.5).collect(),
+        FloatInput::OneHot { classes } => (0..model.window)
+            .map(|_| rng.below(classes) as f32)
+            .collect(),
+        FloatInput::Dense { features } => (0..model.window * features)
+            .map(|_| rng.uniform(0.5) + 0.5)
+            .collect(),
     }
 }

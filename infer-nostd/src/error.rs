@@ -38,7 +38,9 @@ impl core::fmt::Display for Error {
         match self {
             Error::Truncated => f.write_str("model file truncated"),
             Error::BadMagic => f.write_str("not a model file (bad magic)"),
-            Error::FutureVersion(v) => write!(f, "model format version {v} is newer than this engine"),
+            Error::FutureVersion(v) => {
+                write!(f, "model format version {v} is newer than this engine")
+            }
             Error::UnsupportedVersion(v) => write!(f, "model format version {v} is not supported"),
             Error::BadCrc => f.write_str("model file corrupt (CRC mismatch)"),
             Error::Malformed => f.write_str("model file malformed"),

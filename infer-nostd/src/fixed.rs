@@ -94,14 +94,19 @@ mod tests {
         assert_eq!(requant32(i32::MIN, i32::MAX, 0), i32::MIN);
         assert_eq!(requant32(i32::MAX, i32::MAX, 0), i32::MAX);
         assert_eq!(requant64(i64::MAX, i32::MAX, 0), i32::MAX);
-        assert_eq!(requant64(i64::MIN, i32::MAX, 63), i32::MIN);
+        assert_eq!(requant64(i64::MIN, i32::MAX, 63), -i32::MAX);
+        assert_eq!(requant64(i64::MIN, i32::MAX, 0), i32::MIN);
         assert_eq!(requant32(1 << 20, 1 << 30, 31), 1 << 19);
         assert_eq!(requant64(1 << 40, 1 << 30, 50), 1 << 20);
     }
 
     #[test]
     fn requant_paths_agree_where_both_apply() {
-        for &(acc, m, s) in &[(12345, 1_234_567_890, 40u8), (-98765, 2_000_000_000, 37), (7, 1, 1)] {
+        for &(acc, m, s) in &[
+            (12345, 1_234_567_890, 40u8),
+            (-98765, 2_000_000_000, 37),
+            (7, 1, 1),
+        ] {
             assert_eq!(requant32(acc, m, s), requant64(acc as i64, m, s));
         }
     }

@@ -32,7 +32,13 @@ pub trait Kernel {
 
     /// The input part (with bias) of every gate row for input `x`, whose
     /// real value per unit is `in_scale`, into `out[..4 * units]`.
-    fn project(layer: &LstmLayer, w: &LstmWeights, x: &[Self::Value], in_scale: f32, out: &mut [Self::Value]);
+    fn project(
+        layer: &LstmLayer,
+        w: &LstmWeights,
+        x: &[Self::Value],
+        in_scale: f32,
+        out: &mut [Self::Value],
+    );
 
     /// One timestep of one direction: updates `h` and `c` (`units` long),
     /// using `scratch` (`units` long) for the new hidden state.
@@ -79,7 +85,9 @@ impl Fixed {
             StepInput::OneHot(v) => {
                 let m = &w.input;
                 let acc = m.weight(v * rows + r);
-                sat16(crate::fixed::requant32(acc, m.multiplier(r), m.shift(r)).saturating_add(bias)) as i32
+                sat16(
+                    crate::fixed::requant32(acc, m.multiplier(r), m.shift(r)).saturating_add(bias),
+                ) as i32
             }
             StepInput::Vector(x) => sat16(w.input.row_dot(r, x).saturating_add(bias)) as i32,
             StepInput::Projected(p) => p.get(r).copied().unwrap_or(0) as i32,
@@ -114,7 +122,9 @@ impl Kernel for Fixed {
         let u = layer.units as usize;
         let rows = 4 * u;
         let pre = |r: usize, h: &[i16]| -> i32 {
-            sat16(Self::input_part(w, rows, &x, r) + w.recurrent.row_dot(r, h)) as i32
+            // The recurrent part is any i32 (its requantisation saturates
+            // there), so the sum must saturate too.
+            sat16(Self::input_part(w, rows, &x, r).saturating_add(w.recurrent.row_dot(r, h))) as i32
         };
         let g_shift = (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32;
         for j in 0..u.min(c.len()).min(scratch.len()) {
@@ -126,11 +136,17 @@ impl Kernel for Fixed {
             };
             let o = activation::sigmoid(pre(3 * u + j, h));
             // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
-            let cell = sat16(mul_shift(f, c[j], UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, g_shift));
+            let cell = sat16(
+                mul_shift(f, c[j], UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, g_shift),
+            );
             c[j] = cell;
             scratch[j] = match layer.activation {
                 CellActivation::Tanh => {
-                    let t = activation::tanh(rescale(cell as i32, layer.cell_frac, crate::format::GATE_FRAC));
+                    let t = activation::tanh(rescale(
+                        cell as i32,
+                        layer.cell_frac,
+                        crate::format::GATE_FRAC,
+                    ));
                     sat16(mul_shift(o, t, UNIT_FRAC as u32))
                 }
                 CellActivation::Relu { hidden_frac, .. } => {
@@ -144,7 +160,9 @@ impl Kernel for Fixed {
     }
 
     fn head_row(head: &Head, r: usize, h: &[i16], _in_scale: f32) -> i32 {
-        head.dense.row_dot(r, h).saturating_add(le_i32(head.bias, r))
+        head.dense
+            .row_dot(r, h)
+            .saturating_add(le_i32(head.bias, r))
     }
 
     fn raw_output(out: i32, _head: &Head) -> i32 {
@@ -159,7 +177,13 @@ fn sigmoid_f32(x: f32) -> f32 {
 impl Float {
     /// Real value of the input part (with bias) of gate row `r`.
     #[inline]
-    fn input_part(layer: &LstmLayer, w: &LstmWeights, x: &StepInput<'_, f32>, in_scale: f32, r: usize) -> f32 {
+    fn input_part(
+        layer: &LstmLayer,
+        w: &LstmWeights,
+        x: &StepInput<'_, f32>,
+        in_scale: f32,
+        r: usize,
+    ) -> f32 {
         let rows = 4 * layer.units as usize;
         let unit = pow2(-(layer.row_frac(r) as i32));
         let bias = le_i32(w.bias, r) as f32 * unit;
@@ -201,7 +225,8 @@ impl Kernel for Float {
         let pre = |r: usize, h: &[f32]| -> f32 {
             let rec = &w.recurrent;
             let unit = pow2(-(layer.row_frac(r) as i32));
-            Self::input_part(layer, w, &x, in_scale, r) + rec.row_dot_f32(r, h) * rec.row_scale(r) * unit / h_scale
+            Self::input_part(layer, w, &x, in_scale, r)
+                + rec.row_dot_f32(r, h) * rec.row_scale(r) * unit / h_scale
         };
         for j in 0..u.min(c.len()).min(scratch.len()) {
             let i = sigmoid_f32(pre(j, h));
@@ -221,7 +246,8 @@ impl Kernel for Float {
 
     fn head_row(head: &Head, r: usize, h: &[f32], in_scale: f32) -> f32 {
         let m = &head.dense;
-        (m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32) * head.output_scale
+        (m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32)
+            * head.output_scale
     }
 
     fn raw_output(out: f32, head: &Head) -> i32 {

@@ -102,7 +102,11 @@ impl<'a> Model<'a> {
             let mut total = 0;
             for (i, l) in stack.layers.iter().enumerate() {
                 let rows = 4 * l.units as usize * l.directions();
-                let input = if i == 0 && first_once { rows * cols } else { rows * cols * steps };
+                let input = if i == 0 && first_once {
+                    rows * cols
+                } else {
+                    rows * cols * steps
+                };
                 total += input + rows * l.units as usize * steps;
                 cols = l.output_width();
             }
@@ -173,12 +177,30 @@ fn check(ok: bool, e: Error) -> Result<(), Error> {
 }
 
 fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> Result<(), Error> {
-    check(m.rows as usize == rows && m.cols as usize == cols, Error::Shape(what))?;
-    check(cols <= MAX_COLS, Error::Shape("matrix wider than 511 columns"))?;
-    check(m.values.len() == rows * cols * m.precision.bytes(), Error::Shape(what))?;
-    check(m.multipliers.len() == 4 * rows && m.shifts.len() == rows, Error::Shape(what))?;
-    check(m.shifts.iter().all(|&s| s <= MAX_SHIFT), Error::Parameter("requantisation shift"))?;
-    check((0..rows).all(|r| m.multiplier(r) >= 0), Error::Parameter("negative multiplier"))
+    check(
+        m.rows as usize == rows && m.cols as usize == cols,
+        Error::Shape(what),
+    )?;
+    check(
+        cols <= MAX_COLS,
+        Error::Shape("matrix wider than 511 columns"),
+    )?;
+    check(
+        m.values.len() == rows * cols * m.precision.bytes(),
+        Error::Shape(what),
+    )?;
+    check(
+        m.multipliers.len() == 4 * rows && m.shifts.len() == rows,
+        Error::Shape(what),
+    )?;
+    check(
+        m.shifts.iter().all(|&s| s <= MAX_SHIFT),
+        Error::Parameter("requantisation shift"),
+    )?;
+    check(
+        (0..rows).all(|r| m.multiplier(r) >= 0),
+        Error::Parameter("negative multiplier"),
+    )
 }
 
 fn validate_direction(w: &LstmWeights, units: usize, input_cols: usize) -> Result<(), Error> {
@@ -193,10 +215,23 @@ fn validate_stack(stack: &Stack, mut input_cols: usize) -> Result<usize, Error> 
     for layer in &stack.layers {
         let units = layer.units as usize;
         check(units >= 1, Error::Shape("LSTM layer without units"))?;
-        check(layer.cell_frac <= UNIT_FRAC, Error::Parameter("cell fraction bits"))?;
-        if let CellActivation::Relu { candidate_frac, hidden_frac } = layer.activation {
-            check(candidate_frac <= UNIT_FRAC, Error::Parameter("candidate fraction bits"))?;
-            check(hidden_frac <= UNIT_FRAC, Error::Parameter("hidden fraction bits"))?;
+        check(
+            layer.cell_frac <= UNIT_FRAC,
+            Error::Parameter("cell fraction bits"),
+        )?;
+        if let CellActivation::Relu {
+            candidate_frac,
+            hidden_frac,
+        } = layer.activation
+        {
+            check(
+                candidate_frac <= UNIT_FRAC,
+                Error::Parameter("candidate fraction bits"),
+            )?;
+            check(
+                hidden_frac <= UNIT_FRAC,
+                Error::Parameter("hidden fraction bits"),
+            )?;
         }
         validate_direction(&layer.forward, units, input_cols)?;
         if let Some(backward) = &layer.backward {
@@ -215,7 +250,10 @@ fn validate(d: &ModelDesc) -> Result<(), Error> {
         }
         Input::Dense { features, scale } => {
             check(features >= 1, Error::Shape("dense input without features"))?;
-            check(scale.is_finite() && scale > 0.0, Error::Parameter("input scale"))?;
+            check(
+                scale.is_finite() && scale > 0.0,
+                Error::Parameter("input scale"),
+            )?;
             features as usize
         }
     };
@@ -223,7 +261,10 @@ fn validate(d: &ModelDesc) -> Result<(), Error> {
     let head_cols = match &d.outputs {
         Outputs::LastStep | Outputs::EveryStep => encoder_cols,
         Outputs::EncoderDecoder { steps, decoder } => {
-            check(*steps >= 1, Error::Shape("encoder-decoder without output steps"))?;
+            check(
+                *steps >= 1,
+                Error::Shape("encoder-decoder without output steps"),
+            )?;
             validate_stack(decoder, encoder_cols)?
         }
     };
@@ -234,7 +275,10 @@ fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {
     let rows = head.dense.rows as usize;
     check(rows >= 1, Error::Shape("head without outputs"))?;
     if head.kind == HeadKind::Regress {
-        check(rows == 1, Error::Shape("regression head with more than one output"))?;
+        check(
+            rows == 1,
+            Error::Shape("regression head with more than one output"),
+        )?;
     }
     validate_matrix(&head.dense, rows, cols, "head weights")?;
     check(head.bias.len() == 4 * rows, Error::Shape("head bias"))?;

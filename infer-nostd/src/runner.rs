@@ -84,7 +84,10 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// Prepares `model` to run, refusing it if it exceeds the capacity.
     pub fn new(model: Model<'a>) -> Result<Self, Error> {
         check_capacity(model.desc(), H, L, T)?;
-        Ok(Runner { model, state: State::new() })
+        Ok(Runner {
+            model,
+            state: State::new(),
+        })
     }
 
     /// The model being run.
@@ -113,7 +116,11 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
 
     /// Like [`predict`](Self::predict), but writes every head output
     /// (`output steps x head outputs`, step-major) into `out`.
-    pub fn predict_logits(&mut self, window: &[i16], out: &mut [K::Output]) -> Result<usize, Error> {
+    pub fn predict_logits(
+        &mut self,
+        window: &[i16],
+        out: &mut [K::Output],
+    ) -> Result<usize, Error> {
         let steps = self.window_steps(window)?;
         let n = self.model.output_steps(steps);
         let rows = self.model.head_outputs();
@@ -139,14 +146,18 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
         let head = self.model.desc().head;
         let mut pred = 0;
-        self.push_with(step, |h, scale| pred = head_prediction::<K>(&head, h, scale))?;
+        self.push_with(step, |h, scale| {
+            pred = head_prediction::<K>(&head, h, scale)
+        })?;
         Ok(pred)
     }
 
     /// Like [`push`](Self::push), but writes every head output into `out`.
     pub fn push_logits(&mut self, step: &[i16], out: &mut [K::Output]) -> Result<(), Error> {
         let head = self.model.desc().head;
-        let out = out.get_mut(..self.model.head_outputs()).ok_or(Error::OutputTooShort)?;
+        let out = out
+            .get_mut(..self.model.head_outputs())
+            .ok_or(Error::OutputTooShort)?;
         self.push_with(step, |h, scale| {
             for (r, slot) in out.iter_mut().enumerate() {
                 *slot = K::head_row(&head, r, h, scale);
@@ -161,7 +172,11 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         self.state.h.get(layer)?.get(..units)
     }
 
-    fn push_with(&mut self, step: &[i16], emit: impl FnOnce(&[K::Value], f32)) -> Result<(), Error> {
+    fn push_with(
+        &mut self,
+        step: &[i16],
+        emit: impl FnOnce(&[K::Value], f32),
+    ) -> Result<(), Error> {
         let d = self.model.desc();
         if d.encoder.has_bidirectional() || matches!(d.outputs, Outputs::EncoderDecoder { .. }) {
             return Err(Error::NotStreamable);
@@ -170,11 +185,20 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             return Err(Error::WindowLength);
         }
         check_input_range(d, step)?;
-        let State { h, c, scratch, input, .. } = &mut self.state;
+        let State {
+            h,
+            c,
+            scratch,
+            input,
+            ..
+        } = &mut self.state;
         let x = encoder_input::<K>(d, step, 0, input.as_flattened_mut());
         let last = stack_step::<K, H>(&d.encoder, x, input_scale(d), h, c, scratch);
         let layer = last_layer(&d.encoder);
-        emit(h[last].get(..layer.output_width()).unwrap_or(&[]), layer.hidden_scale());
+        emit(
+            h[last].get(..layer.output_width()).unwrap_or(&[]),
+            layer.hidden_scale(),
+        );
         Ok(())
     }
 
@@ -184,7 +208,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let width = self.model.step_width();
         let steps = window.len() / width;
         let trained = d.window as usize;
-        let fits = steps >= 1 && window.len() % width == 0 && (trained == 0 || steps == trained);
+        let fits = steps >= 1 && window.len().is_multiple_of(width) && (trained == 0 || steps == trained);
         if !fits || (d.encoder.has_bidirectional() && steps > T) {
             return Err(Error::WindowLength);
         }
@@ -203,9 +227,26 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let every = matches!(d.outputs, Outputs::EveryStep);
         // The encoder; its final output is left in `st.input` unless every step was emitted.
         if enc.has_bidirectional() {
-            let State { h, c, scratch, input, seq, .. } = st;
+            let State {
+                h,
+                c,
+                scratch,
+                input,
+                seq,
+                ..
+            } = st;
             let hc = (&mut h[0], &mut c[0]);
-            let buf = stack_sequence::<K, H, T>(d, enc, Source::Window(window), steps, input_scale(d), hc, scratch, input, seq);
+            let buf = stack_sequence::<K, H, T>(
+                d,
+                enc,
+                Source::Window(window),
+                steps,
+                input_scale(d),
+                hc,
+                scratch,
+                input,
+                seq,
+            );
             if every {
                 for t in 0..steps {
                     emit(t, row(&st.seq[buf][t], enc_width), enc_last.hidden_scale());
@@ -215,7 +256,13 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             final_output(enc_last, &st.seq[buf], steps, st.input.as_flattened_mut());
         } else {
             for t in 0..steps {
-                let State { h, c, scratch, input, .. } = st;
+                let State {
+                    h,
+                    c,
+                    scratch,
+                    input,
+                    ..
+                } = st;
                 let x = encoder_input::<K>(d, window, t, input.as_flattened_mut());
                 let last = stack_step::<K, H>(enc, x, input_scale(d), h, c, scratch);
                 if every {
@@ -229,11 +276,22 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             let n = enc_width.min(H);
             st.input.as_flattened_mut()[..n].copy_from_slice(&st.h[last][..n]);
         }
-        let Outputs::EncoderDecoder { steps: dec_steps, decoder } = &d.outputs else {
+        let Outputs::EncoderDecoder {
+            steps: dec_steps,
+            decoder,
+        } = &d.outputs
+        else {
             emit(0, row(&st.input, enc_width), enc_last.hidden_scale());
             return;
         };
-        self::decode::<K, H, L, T>(d, decoder, *dec_steps as usize, enc.layers.len(), st, &mut emit);
+        self::decode::<K, H, L, T>(
+            d,
+            decoder,
+            *dec_steps as usize,
+            enc.layers.len(),
+            st,
+            &mut emit,
+        );
     }
 }
 
@@ -251,9 +309,26 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let width = dec_last.output_width();
     if decoder.has_bidirectional() {
         let source = Source::Context(last_layer(&d.encoder).output_width());
-        let State { h, c, scratch, input, seq, .. } = st;
+        let State {
+            h,
+            c,
+            scratch,
+            input,
+            seq,
+            ..
+        } = st;
         let hc = (&mut h[0], &mut c[0]);
-        let buf = stack_sequence::<K, H, T>(d, decoder, source, steps, context_scale, hc, scratch, input, seq);
+        let buf = stack_sequence::<K, H, T>(
+            d,
+            decoder,
+            source,
+            steps,
+            context_scale,
+            hc,
+            scratch,
+            input,
+            seq,
+        );
         for t in 0..steps {
             emit(t, row(&st.seq[buf][t], width), dec_last.hidden_scale());
         }
@@ -268,7 +343,13 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         context_scale,
         st.cache.as_flattened_mut(),
     );
-    let State { h, c, scratch, cache, .. } = st;
+    let State {
+        h,
+        c,
+        scratch,
+        cache,
+        ..
+    } = st;
     let (h, c) = (&mut h[first..], &mut c[first..]);
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
@@ -387,14 +468,19 @@ fn stack_sequence<K: Kernel, const H: usize, const T: usize>(
         let [a, b] = seq;
         let (src, dst) = if cur == 0 { (&*a, b) } else { (&*b, a) };
         let u = layer.units as usize;
-        for (dir, w) in [Some(&layer.forward), layer.backward.as_ref()].into_iter().enumerate() {
+        for (dir, w) in [Some(&layer.forward), layer.backward.as_ref()]
+            .into_iter()
+            .enumerate()
+        {
             let Some(w) = w else { continue };
             *h = [K::Value::default(); H];
             *c = [K::Value::default(); H];
             for k in 0..steps.min(T) {
                 let t = if dir == 0 { k } else { steps - 1 - k };
                 let x = match (l, source) {
-                    (0, Source::Window(window)) => encoder_input::<K>(d, window, t, input.as_flattened_mut()),
+                    (0, Source::Window(window)) => {
+                        encoder_input::<K>(d, window, t, input.as_flattened_mut())
+                    }
                     (0, Source::Context(width)) => StepInput::Vector(row(input, width)),
                     _ => StepInput::Vector(row(&src[t], prev_width)),
                 };
@@ -456,21 +542,30 @@ fn check_capacity(d: &ModelDesc, h: usize, l: usize, t: usize) -> Result<(), Err
     if layers > l {
         return Err(Error::OverCapacity("more layers than the engine holds"));
     }
-    if stacks.flat_map(|s| s.layers.iter()).any(|layer| layer.units as usize > h) {
+    if stacks
+        .flat_map(|s| s.layers.iter())
+        .any(|layer| layer.units as usize > h)
+    {
         return Err(Error::OverCapacity("more units than the engine holds"));
     }
     if let Input::Dense { features, .. } = d.input {
         if features as usize > 2 * h {
-            return Err(Error::OverCapacity("more input features than the engine holds"));
+            return Err(Error::OverCapacity(
+                "more input features than the engine holds",
+            ));
         }
     }
     let too_long = |bidirectional: bool, steps: usize| bidirectional && (t == 0 || steps > t);
     if too_long(d.encoder.has_bidirectional(), d.window as usize) {
-        return Err(Error::OverCapacity("window longer than the sequence buffer"));
+        return Err(Error::OverCapacity(
+            "window longer than the sequence buffer",
+        ));
     }
     if let Some((steps, decoder)) = decoder {
         if too_long(decoder.has_bidirectional(), steps) {
-            return Err(Error::OverCapacity("decoder longer than the sequence buffer"));
+            return Err(Error::OverCapacity(
+                "decoder longer than the sequence buffer",
+            ));
         }
     }
     Ok(())

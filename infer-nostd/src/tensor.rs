@@ -81,7 +81,10 @@ impl Matrix<'_> {
 /// Dot product of int8 weights (bytes) and int16 values, in i32.
 #[inline(always)]
 fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
-    w.iter().zip(x).map(|(&w, &x)| (w as i8 as i32) * (x as i32)).sum()
+    w.iter()
+        .zip(x)
+        .map(|(&w, &x)| (w as i8 as i32) * (x as i32))
+        .sum()
 }
 
 /// Dot product of little-endian int16 weights and int16 values, in i64.

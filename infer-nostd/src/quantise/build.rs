@@ -6,8 +6,8 @@ use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 use super::tensor::{quantise_bias, quantise_matrix, OwnedMatrix};
 use crate::format::{
-    self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision, Stack,
-    GATE_FRAC, UNIT_FRAC,
+    self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision,
+    Stack, GATE_FRAC, UNIT_FRAC,
 };
 
 /// Headroom over the largest calibrated magnitude.
@@ -16,7 +16,11 @@ const MARGIN: f32 = 1.25;
 /// Fraction bits of an i16 that holds magnitudes up to `max` with headroom.
 fn frac_for(max: f32) -> u8 {
     let needed = max * MARGIN;
-    let int_bits = if needed <= 1.0 { 0 } else { libm::ceilf(libm::log2f(needed)) as i32 };
+    let int_bits = if needed <= 1.0 {
+        0
+    } else {
+        libm::ceilf(libm::log2f(needed)) as i32
+    };
     (UNIT_FRAC as i32 - int_bits).clamp(0, UNIT_FRAC as i32) as u8
 }
 
@@ -40,7 +44,11 @@ struct OwnedLayer {
 
 impl OwnedDirection {
     fn view(&self) -> LstmWeights<'_> {
-        LstmWeights { input: self.input.view(), recurrent: self.recurrent.view(), bias: &self.bias }
+        LstmWeights {
+            input: self.input.view(),
+            recurrent: self.recurrent.view(),
+            bias: &self.bias,
+        }
     }
 }
 
@@ -92,13 +100,33 @@ fn direction(
         _ => pow2(-(GATE_FRAC as i32)),
     };
     let cols = w.input.len() / rows;
-    let input = quantise_matrix(&w.input, rows, cols, precisions.take(), in_scale, out_scale, one_hot)?;
+    let input = quantise_matrix(
+        &w.input,
+        rows,
+        cols,
+        precisions.take(),
+        in_scale,
+        out_scale,
+        one_hot,
+    )?;
     let h_scale = match activation {
         CellActivation::Tanh => pow2(-(UNIT_FRAC as i32)),
         CellActivation::Relu { hidden_frac, .. } => pow2(-(hidden_frac as i32)),
     };
-    let recurrent = quantise_matrix(&w.recurrent, rows, u, precisions.take(), h_scale, out_scale, false)?;
-    Some(OwnedDirection { input, recurrent, bias: quantise_bias(&w.bias, out_scale) })
+    let recurrent = quantise_matrix(
+        &w.recurrent,
+        rows,
+        u,
+        precisions.take(),
+        h_scale,
+        out_scale,
+        false,
+    )?;
+    Some(OwnedDirection {
+        input,
+        recurrent,
+        bias: quantise_bias(&w.bias, out_scale),
+    })
 }
 
 /// Quantises a stack whose layers start at `first` in the ranges.
@@ -121,9 +149,18 @@ fn stack(
         } else {
             CellActivation::Tanh
         };
-        let forward = direction(layer, &layer.forward, activation, in_scale, one_hot, precisions)?;
+        let forward = direction(
+            layer,
+            &layer.forward,
+            activation,
+            in_scale,
+            one_hot,
+            precisions,
+        )?;
         let backward = match &layer.backward {
-            Some(b) => Some(direction(layer, b, activation, in_scale, one_hot, precisions)?),
+            Some(b) => Some(direction(
+                layer, b, activation, in_scale, one_hot, precisions,
+            )?),
             None => None,
         };
         let owned = OwnedLayer {
@@ -141,7 +178,9 @@ fn stack(
 }
 
 fn view_stack<'a>(layers: &'a [OwnedLayer]) -> Option<Stack<'a>> {
-    let mut stack = Stack { layers: heapless::Vec::new() };
+    let mut stack = Stack {
+        layers: heapless::Vec::new(),
+    };
     for l in layers {
         stack.layers.push(l.view()).ok()?;
     }
@@ -161,36 +200,75 @@ pub fn input_scale(ranges: &Ranges) -> f32 {
 /// (in visiting order: each layer's directions' input then recurrent
 /// kernels, encoder then decoder, then the head). `None` if a value does
 /// not fit the format.
-pub fn model_file(model: &FloatModel, ranges: &Ranges, precisions: &[Precision]) -> Option<Vec<u8>> {
-    let mut precisions = Precisions { list: precisions, next: 0 };
+pub fn model_file(
+    model: &FloatModel,
+    ranges: &Ranges,
+    precisions: &[Precision],
+) -> Option<Vec<u8>> {
+    let mut precisions = Precisions {
+        list: precisions,
+        next: 0,
+    };
     let (input, in_scale) = match model.input {
-        FloatInput::OneHot { classes } => (Input::OneHot { classes: classes as u16 }, 1.0),
+        FloatInput::OneHot { classes } => (
+            Input::OneHot {
+                classes: classes as u16,
+            },
+            1.0,
+        ),
         FloatInput::Dense { features } => {
             let scale = input_scale(ranges);
-            (Input::Dense { features: features as u16, scale }, scale as f64)
+            (
+                Input::Dense {
+                    features: features as u16,
+                    scale,
+                },
+                scale as f64,
+            )
         }
     };
     let one_hot = matches!(model.input, FloatInput::OneHot { .. });
-    let encoder = stack(&model.encoder, ranges, 0, in_scale, one_hot, &mut precisions)?;
+    let encoder = stack(
+        &model.encoder,
+        ranges,
+        0,
+        in_scale,
+        one_hot,
+        &mut precisions,
+    )?;
     let context_scale = pow2(-(encoder.last()?.hidden_frac() as i32));
     let decoder = match &model.outputs {
-        FloatOutputs::EncoderDecoder { decoder, .. } => {
-            stack(decoder, ranges, model.encoder.len(), context_scale, false, &mut precisions)?
-        }
+        FloatOutputs::EncoderDecoder { decoder, .. } => stack(
+            decoder,
+            ranges,
+            model.encoder.len(),
+            context_scale,
+            false,
+            &mut precisions,
+        )?,
         _ => Vec::new(),
     };
     let head_in = pow2(-(decoder.last().or(encoder.last())?.hidden_frac() as i32));
     let output_scale = pow2(libm::ceilf(libm::log2f(ranges.head.max(1e-6) * MARGIN)) as i32 - 30);
     let rows = model.head_bias.len();
     let width = model.head_weights.len() / rows.max(1);
-    let dense = quantise_matrix(&model.head_weights, rows, width, precisions.take(), head_in, |_| output_scale, false)?;
+    let dense = quantise_matrix(
+        &model.head_weights,
+        rows,
+        width,
+        precisions.take(),
+        head_in,
+        |_| output_scale,
+        false,
+    )?;
     let bias = quantise_bias(&model.head_bias, |_| output_scale);
     let outputs = match &model.outputs {
         FloatOutputs::LastStep => Outputs::LastStep,
         FloatOutputs::EveryStep => Outputs::EveryStep,
-        FloatOutputs::EncoderDecoder { steps, .. } => {
-            Outputs::EncoderDecoder { steps: *steps as u16, decoder: view_stack(&decoder)? }
-        }
+        FloatOutputs::EncoderDecoder { steps, .. } => Outputs::EncoderDecoder {
+            steps: *steps as u16,
+            decoder: view_stack(&decoder)?,
+        },
     };
     let desc = ModelDesc {
         label: &model.label,
@@ -198,7 +276,12 @@ pub fn model_file(model: &FloatModel, ranges: &Ranges, precisions: &[Precision])
         input,
         encoder: view_stack(&encoder)?,
         outputs,
-        head: Head { kind: model.head_kind, dense: dense.view(), bias: &bias, output_scale: output_scale as f32 },
+        head: Head {
+            kind: model.head_kind,
+            dense: dense.view(),
+            bias: &bias,
+            output_scale: output_scale as f32,
+        },
     };
     format::to_file_bytes(&desc).ok()
 }

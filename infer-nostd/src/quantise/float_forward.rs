@@ -23,7 +23,12 @@ pub struct Ranges {
 
 impl Ranges {
     fn for_layers(n: usize) -> Self {
-        Ranges { cell: vec![0.0; n], candidate: vec![0.0; n], hidden: vec![0.0; n], ..Default::default() }
+        Ranges {
+            cell: vec![0.0; n],
+            candidate: vec![0.0; n],
+            hidden: vec![0.0; n],
+            ..Default::default()
+        }
     }
 }
 
@@ -56,7 +61,13 @@ fn run_direction(
     let u = layer.units;
     let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
     let mut out = vec![Vec::new(); xs.len()];
-    let act = |v: f32| if layer.relu { v.max(0.0) } else { libm::tanhf(v) };
+    let act = |v: f32| {
+        if layer.relu {
+            v.max(0.0)
+        } else {
+            libm::tanhf(v)
+        }
+    };
     for t in order {
         let mut z = w.bias.clone();
         if one_hot {
@@ -93,16 +104,35 @@ fn run_stack(
     let mut last = Vec::new();
     for (l, layer) in stack.iter().enumerate() {
         let n = xs.len();
-        let fwd = run_direction(layer, &layer.forward, &xs, 0..n, one_hot, ranges, first_index + l);
+        let fwd = run_direction(
+            layer,
+            &layer.forward,
+            &xs,
+            0..n,
+            one_hot,
+            ranges,
+            first_index + l,
+        );
         last = fwd[n - 1].clone();
         xs = match &layer.backward {
             Some(bw) => {
-                let bwd = run_direction(layer, bw, &xs, (0..n).rev(), one_hot, ranges, first_index + l);
+                let bwd = run_direction(
+                    layer,
+                    bw,
+                    &xs,
+                    (0..n).rev(),
+                    one_hot,
+                    ranges,
+                    first_index + l,
+                );
                 last.extend_from_slice(&bwd[0]);
-                fwd.into_iter().zip(bwd).map(|(mut f, b)| {
-                    f.extend(b);
-                    f
-                }).collect()
+                fwd.into_iter()
+                    .zip(bwd)
+                    .map(|(mut f, b)| {
+                        f.extend(b);
+                        f
+                    })
+                    .collect()
             }
             None => fwd,
         };
@@ -134,7 +164,14 @@ pub fn forward(model: &FloatModel, window: &[f32], ranges: &mut Ranges) -> Vec<V
         FloatOutputs::LastStep => vec![last],
         FloatOutputs::EveryStep => seq,
         FloatOutputs::EncoderDecoder { steps, decoder } => {
-            run_stack(decoder, vec![last; *steps], false, ranges, model.encoder.len()).0
+            run_stack(
+                decoder,
+                vec![last; *steps],
+                false,
+                ranges,
+                model.encoder.len(),
+            )
+            .0
         }
     };
     outputs

@@ -98,7 +98,8 @@ impl FloatModel {
             stack
                 .iter()
                 .map(|l| {
-                    let dir = |w: &FloatLstmWeights| w.input.len() + w.recurrent.len() + w.bias.len();
+                    let dir =
+                        |w: &FloatLstmWeights| w.input.len() + w.recurrent.len() + w.bias.len();
                     dir(&l.forward) + l.backward.as_ref().map_or(0, dir)
                 })
                 .sum()

@@ -94,16 +94,25 @@ pub fn quantise(
         return Err(QuantiseError::NoCalibration);
     }
     let width = model.input_width();
-    if calibration.iter().any(|w| w.is_empty() || w.len() % width != 0 || (model.window != 0 && w.len() != model.window * width)) {
+    if calibration.iter().any(|w| {
+        w.is_empty()
+            || w.len() % width != 0
+            || (model.window != 0 && w.len() != model.window * width)
+    }) {
         return Err(QuantiseError::Window);
     }
     let ranges = calibrate(model, calibration);
     let sizes = tensor_sizes(model);
-    let start = if policy == PrecisionPolicy::Int16 { Precision::Int16 } else { Precision::Int8 };
+    let start = if policy == PrecisionPolicy::Int16 {
+        Precision::Int16
+    } else {
+        Precision::Int8
+    };
     let mut precisions = vec![start; sizes.len()];
     let mut widen = widening_order(&sizes).into_iter();
     loop {
-        let bytes = build::model_file(model, &ranges, &precisions).ok_or(QuantiseError::Shape("value out of the format's range"))?;
+        let bytes = build::model_file(model, &ranges, &precisions)
+            .ok_or(QuantiseError::Shape("value out of the format's range"))?;
         let agreement = agreement(model, &bytes, calibration)?;
         if let PrecisionPolicy::Auto { target_agreement } = policy {
             if agreement < target_agreement {
@@ -113,8 +122,15 @@ pub fn quantise(
                 }
             }
         }
-        let int16_tensors = precisions.iter().filter(|&&p| p == Precision::Int16).count();
-        return Ok(Quantised { bytes, agreement, int16_tensors });
+        let int16_tensors = precisions
+            .iter()
+            .filter(|&&p| p == Precision::Int16)
+            .count();
+        return Ok(Quantised {
+            bytes,
+            agreement,
+            int16_tensors,
+        });
     }
 }
 
@@ -126,19 +142,31 @@ pub fn engine_window(model: &Model, window: &[f32]) -> Vec<i16> {
 /// Fraction of output steps on which the fixed engine running `bytes`
 /// agrees with the float model: the same class, or for regression a value
 /// within 0.5% of the largest calibrated output.
-pub fn agreement(model: &FloatModel, bytes: &[u8], windows: &[Vec<f32>]) -> Result<f64, QuantiseError> {
+pub fn agreement(
+    model: &FloatModel,
+    bytes: &[u8],
+    windows: &[Vec<f32>],
+) -> Result<f64, QuantiseError> {
     let fixed = Model::from_bytes(bytes)?;
     let mut engine = Box::new(HostEngine::new(fixed.clone())?);
     let mut out = vec![0i32; 4096];
     let (mut same, mut total) = (0usize, 0usize);
-    let float_outputs: Vec<Vec<Vec<f32>>> = windows.iter().map(|w| float_predict(model, w)).collect();
-    let tolerance = float_outputs.iter().flatten().flatten().fold(0.0f32, |a, v| a.max(v.abs())) * 0.005;
+    let float_outputs: Vec<Vec<Vec<f32>>> =
+        windows.iter().map(|w| float_predict(model, w)).collect();
+    let tolerance = float_outputs
+        .iter()
+        .flatten()
+        .flatten()
+        .fold(0.0f32, |a, v| a.max(v.abs()))
+        * 0.005;
     for (w, float) in windows.iter().zip(&float_outputs) {
         let n = engine.predict(&engine_window(&fixed, w), &mut out)?;
         for (step, logits) in float.iter().enumerate().take(n) {
             let ok = match model.head_kind {
                 HeadKind::Classify => out[step] == argmax(logits) as i32,
-                HeadKind::Regress => (fixed.dequantise_output(out[step]) - logits[0]).abs() <= tolerance,
+                HeadKind::Regress => {
+                    (fixed.dequantise_output(out[step]) - logits[0]).abs() <= tolerance
+                }
             };
             same += ok as usize;
             total += 1;
@@ -149,7 +177,9 @@ pub fn agreement(model: &FloatModel, bytes: &[u8], windows: &[Vec<f32>]) -> Resu
 
 /// Index of the largest value (the first on ties).
 pub fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }
 
 /// Element counts of the weight tensors, in visiting order, each tagged
@@ -178,16 +208,28 @@ fn widening_order(sizes: &[(usize, u8)]) -> Vec<usize> {
 }
 
 fn check_shapes(model: &FloatModel) -> Result<(), QuantiseError> {
-    let shape = |ok: bool, what| if ok { Ok(()) } else { Err(QuantiseError::Shape(what)) };
+    let shape = |ok: bool, what| {
+        if ok {
+            Ok(())
+        } else {
+            Err(QuantiseError::Shape(what))
+        }
+    };
     let first = match model.input {
         FloatInput::OneHot { classes } => classes,
         FloatInput::Dense { features } => features,
     };
     let check_stack = |stack: &[FloatLayer], mut cols: usize| -> Result<usize, QuantiseError> {
-        shape(!stack.is_empty() && stack.len() <= MAX_STACK_LAYERS, "stack depth")?;
+        shape(
+            !stack.is_empty() && stack.len() <= MAX_STACK_LAYERS,
+            "stack depth",
+        )?;
         for l in stack {
             let u = l.units;
-            shape(u >= 1 && u <= MAX_COLS && cols >= 1 && cols <= MAX_COLS, "layer width")?;
+            shape(
+                (1..=MAX_COLS).contains(&u) && (1..=MAX_COLS).contains(&cols),
+                "layer width",
+            )?;
             for w in core::iter::once(&l.forward).chain(&l.backward) {
                 shape(w.input.len() == 4 * u * cols, "input kernel length")?;
                 shape(w.recurrent.len() == 4 * u * u, "recurrent kernel length")?;
@@ -203,7 +245,13 @@ fn check_shapes(model: &FloatModel) -> Result<(), QuantiseError> {
         width = check_stack(decoder, width)?;
     }
     let rows = model.head_bias.len();
-    shape(rows >= 1 && model.head_weights.len() == rows * width, "head shape")?;
-    shape(model.head_kind == HeadKind::Classify || rows == 1, "regression head with several outputs")?;
+    shape(
+        rows >= 1 && model.head_weights.len() == rows * width,
+        "head shape",
+    )?;
+    shape(
+        model.head_kind == HeadKind::Classify || rows == 1,
+        "regression head with several outputs",
+    )?;
     shape(model.window <= u16::MAX as usize, "window length")
 }

@@ -85,7 +85,9 @@ pub fn quantise_matrix(
         shifts.push(s);
     }
     let order: Vec<usize> = if column_major {
-        (0..cols).flat_map(|k| (0..rows).map(move |r| r * cols + k)).collect()
+        (0..cols)
+            .flat_map(|k| (0..rows).map(move |r| r * cols + k))
+            .collect()
     } else {
         (0..rows * cols).collect()
     };
@@ -96,7 +98,14 @@ pub fn quantise_matrix(
             Precision::Int16 => values.extend_from_slice(&(q[i] as i16).to_le_bytes()),
         }
     }
-    Some(OwnedMatrix { rows, cols, precision, values, multipliers, shifts })
+    Some(OwnedMatrix {
+        rows,
+        cols,
+        precision,
+        values,
+        multipliers,
+        shifts,
+    })
 }
 
 /// Quantises biases to i32 output units of real scale `out_scale(r)`.
@@ -104,7 +113,8 @@ pub fn quantise_bias(b: &[f32], out_scale: impl Fn(usize) -> f64) -> Vec<u8> {
     b.iter()
         .enumerate()
         .flat_map(|(r, &v)| {
-            let q = libm::round(v as f64 / out_scale(r)).clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+            let q =
+                libm::round(v as f64 / out_scale(r)).clamp(i32::MIN as f64, i32::MAX as f64) as i32;
             q.to_le_bytes()
         })
         .collect()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command: sets up what a fresh machine lacks, then runs every
+# test (the QEMU host/device parity test included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "toolchain targets"
+rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+if ! command -v qemu-system-arm >/dev/null; then
+    say "installing qemu-system-arm"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq qemu-system-arm
+fi
+qemu-system-arm --version | head -1
+
+say "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+say "infer-nostd builds for Cortex-M0 and Cortex-M4"
+cargo build -p infer-nostd --release --target thumbv6m-none-eabi
+cargo build -p infer-nostd --release --target thumbv7em-none-eabihf
+
+say "tests (unit, property, golden, parity, QEMU)"
+cargo test --workspace
