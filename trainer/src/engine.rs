@@ -1,0 +1,105 @@
+//! Running a model file through infer-nostd on the host: the integer
+//! engine (the numbers a device gets) and the f32 reference.
+
+use anyhow::{anyhow, bail, Result};
+use infer_nostd::format::HeadKind;
+use infer_nostd::{Fixed, Float, Kernel, Model, Runner};
+
+use crate::batch::Batch;
+
+/// Runners sized like `infer_nostd::HostEngine`.
+type HostRunner<'a, K> = Runner<'a, K, 511, 8, 32>;
+
+/// Which arithmetic runs the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// The integer engine.
+    Fixed,
+    /// The f32 reference path over the same file.
+    Float,
+}
+
+/// Parses a model file, turning the engine's error into a message.
+pub fn load(bytes: &[u8]) -> Result<Model<'_>> {
+    Model::from_bytes(bytes).map_err(|e| anyhow!("invalid model file: {e}"))
+}
+
+/// Runs windows of raw numbers (class indices, or real values) through a
+/// model file, reducing each output step to its answer: the class, or the
+/// real regression value.
+pub struct FileRunner<'a> {
+    inner: Inner<'a>,
+}
+
+enum Inner<'a> {
+    Fixed(Box<HostRunner<'a, Fixed>>),
+    Float(Box<HostRunner<'a, Float>>),
+}
+
+fn boxed<K: Kernel>(model: Model<'_>) -> Result<Box<HostRunner<'_, K>>> {
+    Ok(Box::new(
+        HostRunner::<K>::new(model).map_err(|e| anyhow!("{e}"))?,
+    ))
+}
+
+impl<'a> FileRunner<'a> {
+    /// Loads `bytes` for `arithmetic`.
+    pub fn new(bytes: &'a [u8], arithmetic: Arithmetic) -> Result<Self> {
+        let model = load(bytes)?;
+        let inner = match arithmetic {
+            Arithmetic::Fixed => Inner::Fixed(boxed(model)?),
+            Arithmetic::Float => Inner::Float(boxed(model)?),
+        };
+        Ok(FileRunner { inner })
+    }
+
+    /// The model being run.
+    pub fn model(&self) -> &Model<'a> {
+        match &self.inner {
+            Inner::Fixed(r) => r.model(),
+            Inner::Float(r) => r.model(),
+        }
+    }
+
+    /// Every output step's answer for one window of raw numbers.
+    pub fn predict(&mut self, raw: &[f32]) -> Result<Vec<f32>> {
+        let model = self.model().clone();
+        let input: Vec<i16> = raw.iter().map(|&x| model.quantise_input(x)).collect();
+        let steps = input.len() / model.step_width().max(1);
+        let mut out = vec![0i32; model.output_steps(steps).max(1)];
+        let n = match &mut self.inner {
+            Inner::Fixed(r) => r.predict(&input, &mut out),
+            Inner::Float(r) => r.predict(&input, &mut out),
+        }
+        .map_err(|e| anyhow!("{e}"))?;
+        let classify = model.desc().head.kind == HeadKind::Classify;
+        Ok(out[..n]
+            .iter()
+            .map(|&v| {
+                if classify {
+                    v as f32
+                } else {
+                    model.dequantise_output(v)
+                }
+            })
+            .collect())
+    }
+
+    /// Predictions for every scored step of every sample of `batch`,
+    /// sample-major, as [`crate::score`] expects.
+    pub fn predictions(&mut self, batch: &Batch) -> Result<Vec<f32>> {
+        let mut all = Vec::with_capacity(batch.samples * batch.scored_per_sample());
+        for i in 0..batch.samples {
+            let steps = self.predict(&batch.raw_input(i))?;
+            if steps.len() != batch.out_steps {
+                bail!(
+                    "the model gives {} outputs per window, the task expects {}",
+                    steps.len(),
+                    batch.out_steps
+                );
+            }
+            all.extend_from_slice(&steps[batch.first_scored..]);
+        }
+        Ok(all)
+    }
+}

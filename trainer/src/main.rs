@@ -1,0 +1,5 @@
+//! The `trainer` command line.
+
+fn main() -> std::process::ExitCode {
+    trainer::cli::main()
+}

@@ -1,0 +1,90 @@
+//! Host batches to burn tensors, and model outputs back to predictions.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::batch::{Batch, Inputs, Targets};
+use crate::spec::{InputSpec, NetworkSpec};
+
+/// The network input of `batch`: one-hot vectors, or scaled dense values.
+pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> Tensor<3> {
+    let width = spec.input.width();
+    let data = match (&batch.inputs, spec.input) {
+        (Inputs::Classes(values), InputSpec::OneHot { classes }) => {
+            let mut data = vec![0.0f32; values.len() * classes];
+            for (i, &v) in values.iter().enumerate() {
+                data[i * classes + v as usize] = 1.0;
+            }
+            data
+        }
+        (Inputs::Values(values), InputSpec::Dense { .. }) => {
+            values.iter().map(|v| v / spec.value_scale).collect()
+        }
+        _ => panic!("batch inputs do not match the network's input kind"),
+    };
+    Tensor::from_data(
+        TensorData::new(data, [batch.samples, batch.steps, width]),
+        device,
+    )
+}
+
+/// The scored output steps of `outputs` (`[batch, out steps, width]`).
+pub fn scored(outputs: Tensor<3>, batch: &Batch) -> Tensor<3> {
+    outputs.narrow(1, batch.first_scored, batch.scored_per_sample())
+}
+
+/// The scored class targets, flattened to `[batch * scored steps]`.
+pub fn class_targets(batch: &Batch, device: &Device) -> Tensor<1, Int> {
+    let Targets::Classes(targets) = &batch.targets else {
+        panic!("class targets expected")
+    };
+    let data: Vec<i64> = scored_targets(targets, batch)
+        .map(|&t| i64::from(t))
+        .collect();
+    let n = data.len();
+    Tensor::from_data(TensorData::new(data, [n]), device)
+}
+
+/// The scored regression targets, scaled, as `[batch, scored steps, 1]`.
+pub fn value_targets(batch: &Batch, spec: &NetworkSpec, device: &Device) -> Tensor<3> {
+    let Targets::Values(targets) = &batch.targets else {
+        panic!("value targets expected")
+    };
+    let data: Vec<f32> = scored_targets(targets, batch)
+        .map(|t| t / spec.value_scale)
+        .collect();
+    Tensor::from_data(
+        TensorData::new(data, [batch.samples, batch.scored_per_sample(), 1]),
+        device,
+    )
+}
+
+/// Iterates the scored entries of per-sample, per-output-step targets.
+pub fn scored_targets<'a, T>(targets: &'a [T], batch: &'a Batch) -> impl Iterator<Item = &'a T> {
+    targets
+        .chunks(batch.out_steps)
+        .flat_map(move |row| &row[batch.first_scored..])
+}
+
+/// Predictions of the scored steps: the argmax class (lowest index on
+/// ties, as the engine) or the unscaled regression value, sample-major.
+pub fn predictions(outputs: Tensor<3>, batch: &Batch, spec: &NetworkSpec) -> Vec<f32> {
+    let scored = scored(outputs, batch);
+    let [_, _, width] = scored.dims();
+    let values: Vec<f32> = scored.into_data().try_to_vec::<f32>().expect("f32 outputs");
+    if spec.head.classify {
+        values
+            .chunks(width)
+            .map(|row| {
+                let mut best = 0;
+                for (i, &v) in row.iter().enumerate() {
+                    if v > row[best] {
+                        best = i;
+                    }
+                }
+                best as f32
+            })
+            .collect()
+    } else {
+        values.iter().map(|v| v * spec.value_scale).collect()
+    }
+}

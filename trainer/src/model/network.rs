@@ -1,0 +1,106 @@
+//! The whole burn network: encoder stack, output selection, optional
+//! decoder stack, dense head.
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+
+use super::lstm::{LstmLayer, State};
+use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
+
+/// A network built from a [`NetworkSpec`].
+#[derive(Module, Debug)]
+pub struct Network {
+    /// Encoder layers, first first.
+    pub encoder: Vec<LstmLayer>,
+    /// Decoder layers (encoder-decoder networks only).
+    pub decoder: Vec<LstmLayer>,
+    /// The dense head applied at every output step.
+    pub head: Linear,
+    /// The shape this network was built from.
+    #[module(skip)]
+    pub spec: NetworkSpec,
+}
+
+/// Builds a stack of layers reading `inputs` values per step.
+fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmLayer> {
+    let mut width = inputs;
+    layers
+        .iter()
+        .map(|&spec| {
+            let layer = LstmLayer::new(width, spec, device);
+            width = spec.output_width();
+            layer
+        })
+        .collect()
+}
+
+/// Runs a stack, each layer from its entry of `state` (zeros when `None`),
+/// returning the last layer's outputs and every layer's final state.
+fn run_stack(
+    layers: &[LstmLayer],
+    mut x: Tensor<3>,
+    state: Option<Vec<State>>,
+) -> (Tensor<3>, Vec<State>) {
+    let mut initial = state.map(Vec::into_iter);
+    let mut finals = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let (out, fin) = layer.run(x, initial.as_mut().and_then(Iterator::next));
+        finals.push(fin);
+        x = out;
+    }
+    (x, finals)
+}
+
+/// A stack's final output (`[batch, steps, width]` to `[batch, 1, width]`)
+/// from its last layer's output sequence: the forward direction after the
+/// last step and, for a bidirectional layer, the backward direction after
+/// its own last step (timestep 0), as Keras and the engine do.
+fn final_output(seq: Tensor<3>, last: Option<&LayerSpec>) -> Tensor<3> {
+    let steps = seq.dims()[1];
+    match last {
+        Some(layer) if layer.bidirectional => {
+            let u = layer.units;
+            let forward = seq.clone().narrow(1, steps - 1, 1).narrow(2, 0, u);
+            let backward = seq.narrow(1, 0, 1).narrow(2, u, u);
+            Tensor::cat(vec![forward, backward], 2)
+        }
+        _ => seq.narrow(1, steps - 1, 1),
+    }
+}
+
+impl Network {
+    /// A freshly initialised network of shape `spec`.
+    pub fn new(spec: NetworkSpec, device: &Device) -> Self {
+        let encoder = stack(spec.input.width(), &spec.encoder, device);
+        let encoder_width = spec.encoder.last().map_or(0, |l| l.output_width());
+        let decoder = match &spec.outputs {
+            OutputSpec::EncoderDecoder { decoder, .. } => stack(encoder_width, decoder, device),
+            _ => Vec::new(),
+        };
+        let head = LinearConfig::new(spec.head_input_width(), spec.head.outputs).init(device);
+        Network {
+            encoder,
+            decoder,
+            head,
+            spec,
+        }
+    }
+
+    /// Runs `x` (`[batch, steps, input width]`) from the encoder state
+    /// `state` (zeros when `None`). Returns the head outputs
+    /// `[batch, output steps, head outputs]` and the encoder's final state.
+    pub fn forward(&self, x: Tensor<3>, state: Option<Vec<State>>) -> (Tensor<3>, Vec<State>) {
+        let (seq, finals) = run_stack(&self.encoder, x, state);
+        let last = self.spec.encoder.last();
+        let features = match &self.spec.outputs {
+            OutputSpec::LastStep => final_output(seq, last),
+            OutputSpec::EveryStep => seq,
+            OutputSpec::EncoderDecoder { steps, .. } => {
+                let context = final_output(seq, last).repeat_dim(1, *steps);
+                run_stack(&self.decoder, context, None).0
+            }
+        };
+        (self.head.forward(features), finals)
+    }
+}

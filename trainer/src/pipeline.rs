@@ -1,0 +1,191 @@
+//! Train, export, verify: what `trainer train` and `trainer eval` report.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::engine::{Arithmetic, FileRunner};
+use crate::export::{float_model, quantise_model, write_atomically};
+use crate::model::Network;
+use crate::rng::{stream, Stream};
+use crate::score::{accuracy, agreement, float_predictions};
+use crate::task::Task;
+use crate::train::samples_for;
+
+/// Calibration windows handed to the quantiser.
+pub const CALIBRATION_WINDOWS: usize = 2_000;
+
+/// The summary `train` and `eval` print (and emit as one JSON line).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Task name.
+    pub task: String,
+    /// Float model accuracy on the verification windows (burn after
+    /// training; the f32 reference over the file for `eval`).
+    pub float_accuracy: f64,
+    /// Fixed-point engine accuracy on the same windows.
+    pub fixed_accuracy: f64,
+    /// Fraction of predictions where float and fixed agree.
+    pub agreement: f64,
+    /// Windows evaluated (for echo-lag: streamed steps with a previous value).
+    pub eval_windows: usize,
+    /// Predictions scored over those windows (one per output step).
+    pub eval_predictions: usize,
+    /// Optimizer updates (0 for `eval`).
+    pub steps: usize,
+    /// Training seconds (0 for `eval`).
+    pub train_seconds: f64,
+    /// Weights and biases.
+    pub params: usize,
+    /// Model file size.
+    pub model_bytes: usize,
+    /// Multiply-accumulates per window in the engine (per streamed step
+    /// for echo-lag).
+    pub macs_per_window: usize,
+    /// The univariate query 70, 80, 90 through the fixed engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_prediction: Option<f32>,
+}
+
+impl Report {
+    /// Human-readable lines.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "task {}\n  float accuracy  {:.2}%\n  fixed accuracy  {:.2}%\n  agreement       {:.4}%\n  \
+             eval windows    {} ({} predictions)\n  steps           {}\n  train seconds   {:.1}\n  params          {}\n  \
+             model bytes     {}\n  MACs per window {}",
+            self.task,
+            self.float_accuracy * 100.0,
+            self.fixed_accuracy * 100.0,
+            self.agreement * 100.0,
+            self.eval_windows,
+            self.eval_predictions,
+            self.steps,
+            self.train_seconds,
+            self.params,
+            self.model_bytes,
+            self.macs_per_window,
+        );
+        if let Some(q) = self.query_prediction {
+            s.push_str(&format!("\n  70 80 90 ->     {q:.2}"));
+        }
+        s
+    }
+}
+
+/// The univariate query through the fixed engine, for regression tasks.
+fn query(task: Task, bytes: &[u8]) -> Result<Option<f32>> {
+    if task != Task::Univariate {
+        return Ok(None);
+    }
+    let (window, _) = Task::univariate_query();
+    let out = FileRunner::new(bytes, Arithmetic::Fixed)?.predict(&window)?;
+    Ok(out.first().copied())
+}
+
+/// Quantises `network`, writes it atomically to `path`, reloads it and
+/// verifies the fixed engine against the float network on `eval_windows`
+/// fresh windows.
+pub fn export(
+    network: &Network,
+    task: Task,
+    seed: u64,
+    eval_windows: usize,
+    path: &Path,
+) -> Result<Report> {
+    let float = float_model(network, &task.to_string(), task.window());
+    let calibration_batch = task.batch(
+        &mut stream(seed, Stream::Calibration),
+        samples_for(task, CALIBRATION_WINDOWS),
+    );
+    let calibration: Vec<Vec<f32>> = (0..calibration_batch.samples)
+        .map(|i| calibration_batch.raw_input(i))
+        .collect();
+    let quantised = quantise_model(&float, &calibration)?;
+    write_atomically(path, |f| std::io::Write::write_all(f, &quantised.bytes))?;
+
+    let bytes = std::fs::read(path).with_context(|| format!("cannot reread {}", path.display()))?;
+    let eval = task.batch(
+        &mut stream(seed, Stream::Verification),
+        samples_for(task, eval_windows),
+    );
+    let float_pred = float_predictions(network, &eval);
+    let mut runner = FileRunner::new(&bytes, Arithmetic::Fixed)?;
+    let fixed_pred = runner.predictions(&eval)?;
+    let macs = runner.model().macs_per_window(task.window().max(1));
+    Ok(Report {
+        task: task.to_string(),
+        float_accuracy: accuracy(&float_pred, &eval),
+        fixed_accuracy: accuracy(&fixed_pred, &eval),
+        agreement: agreement(&float_pred, &fixed_pred, task.classifies()),
+        eval_windows: eval.samples * task.windows_per_sample(),
+        eval_predictions: fixed_pred.len(),
+        steps: 0,
+        train_seconds: 0.0,
+        params: float.parameters(),
+        model_bytes: bytes.len(),
+        macs_per_window: macs,
+        query_prediction: query(task, &bytes)?,
+    })
+}
+
+/// The task a model file was trained for, from its label.
+pub fn file_task(bytes: &[u8]) -> Result<Task> {
+    let model = crate::engine::load(bytes)?;
+    model
+        .desc()
+        .label
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("the model's label names no task: {e}"))
+}
+
+/// Evaluates a model file on `eval_windows` fresh windows of its task:
+/// the f32 reference path as the float model, the integer engine as fixed.
+pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Report> {
+    let task = file_task(bytes)?;
+    let eval = task.batch(
+        &mut stream(seed, Stream::Verification),
+        samples_for(task, eval_windows),
+    );
+    let float_pred = FileRunner::new(bytes, Arithmetic::Float)?.predictions(&eval)?;
+    let mut fixed = FileRunner::new(bytes, Arithmetic::Fixed)?;
+    let fixed_pred = fixed.predictions(&eval)?;
+    let model = fixed.model();
+    Ok(Report {
+        task: task.to_string(),
+        float_accuracy: accuracy(&float_pred, &eval),
+        fixed_accuracy: accuracy(&fixed_pred, &eval),
+        agreement: agreement(&float_pred, &fixed_pred, task.classifies()),
+        eval_windows: eval.samples * task.windows_per_sample(),
+        eval_predictions: fixed_pred.len(),
+        steps: 0,
+        train_seconds: 0.0,
+        params: parameters(model),
+        model_bytes: bytes.len(),
+        macs_per_window: model.macs_per_window(task.window().max(1)),
+        query_prediction: query(task, bytes)?,
+    })
+}
+
+/// Weights and biases stored in a model file.
+pub fn parameters(model: &infer_nostd::Model) -> usize {
+    use infer_nostd::format::{LstmWeights, Outputs, Stack};
+    let weights = |w: &LstmWeights| {
+        let m = |m: &infer_nostd::format::Matrix| m.rows as usize * m.cols as usize;
+        m(&w.input) + m(&w.recurrent) + w.bias.len() / 4
+    };
+    let stack = |s: &Stack| -> usize {
+        s.layers
+            .iter()
+            .map(|l| weights(&l.forward) + l.backward.as_ref().map_or(0, weights))
+            .sum()
+    };
+    let d = model.desc();
+    let decoder = match &d.outputs {
+        Outputs::EncoderDecoder { decoder, .. } => stack(decoder),
+        _ => 0,
+    };
+    let head = d.head.dense.rows as usize * (d.head.dense.cols as usize + 1);
+    stack(&d.encoder) + decoder + head
+}

@@ -1,0 +1,127 @@
+//! Network shapes, independent of burn: what the trainer builds and exports.
+
+/// How one input timestep is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A class index in `0..classes`, one-hot.
+    OneHot {
+        /// Number of possible values.
+        classes: usize,
+    },
+    /// `features` real numbers.
+    Dense {
+        /// Values per timestep.
+        features: usize,
+    },
+}
+
+impl InputSpec {
+    /// Width of the encoded input vector.
+    pub fn width(self) -> usize {
+        match self {
+            InputSpec::OneHot { classes } => classes,
+            InputSpec::Dense { features } => features,
+        }
+    }
+}
+
+/// One LSTM layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerSpec {
+    /// Hidden units per direction.
+    pub units: usize,
+    /// ReLU instead of tanh for the candidate and the cell output.
+    pub relu: bool,
+    /// A backward direction too, its output concatenated after the forward one.
+    pub bidirectional: bool,
+}
+
+impl LayerSpec {
+    /// A forward tanh layer.
+    pub fn tanh(units: usize) -> Self {
+        LayerSpec {
+            units,
+            relu: false,
+            bidirectional: false,
+        }
+    }
+
+    /// Width of the layer's output vector.
+    pub fn output_width(self) -> usize {
+        self.units * if self.bidirectional { 2 } else { 1 }
+    }
+}
+
+/// Which hidden states reach the head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputSpec {
+    /// Many-to-one: the last timestep.
+    LastStep,
+    /// Many-to-many: every timestep.
+    EveryStep,
+    /// The encoder's last output repeated `steps` times into a decoder stack.
+    EncoderDecoder {
+        /// Output steps.
+        steps: usize,
+        /// Decoder layers.
+        decoder: Vec<LayerSpec>,
+    },
+}
+
+/// The dense layer applied to each output step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeadSpec {
+    /// Output width (classes, or 1 for regression).
+    pub outputs: usize,
+    /// Argmax classification rather than regression.
+    pub classify: bool,
+}
+
+/// A whole network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSpec {
+    /// Input encoding.
+    pub input: InputSpec,
+    /// Encoder stack, first layer first.
+    pub encoder: Vec<LayerSpec>,
+    /// How outputs are taken.
+    pub outputs: OutputSpec,
+    /// Output layer.
+    pub head: HeadSpec,
+    /// Dense inputs and regression targets are divided by this while
+    /// training (export folds it into the weights); 1 for class data.
+    pub value_scale: f32,
+}
+
+impl NetworkSpec {
+    /// Applies the CLI's topology options: `units` per layer, `layers`
+    /// stacked layers (in the encoder and in the decoder), `bidirectional`.
+    pub fn with_topology(
+        mut self,
+        units: Option<usize>,
+        layers: Option<usize>,
+        bidirectional: bool,
+    ) -> Self {
+        let reshape = |stack: &mut Vec<LayerSpec>, bidirectional: bool| {
+            let mut layer = stack[0];
+            layer.units = units.unwrap_or(layer.units);
+            layer.bidirectional |= bidirectional;
+            *stack = vec![layer; layers.unwrap_or(stack.len())];
+        };
+        reshape(&mut self.encoder, bidirectional);
+        if let OutputSpec::EncoderDecoder { decoder, .. } = &mut self.outputs {
+            // The decoder runs forward over its repeated input.
+            reshape(decoder, false);
+        }
+        self
+    }
+
+    /// Width of the vector the head reads.
+    pub fn head_input_width(&self) -> usize {
+        let stack = match &self.outputs {
+            OutputSpec::EncoderDecoder { decoder, .. } => decoder,
+            _ => &self.encoder,
+        };
+        stack.last().map_or(0, |l| l.output_width())
+    }
+}

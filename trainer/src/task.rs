@@ -1,0 +1,464 @@
+//! The echo tasks of TASKS.md: their seed configurations and their data.
+//!
+//! # echo-lag as a stream
+//! The published framing feeds rows of 5-windows (row `t` holds values
+//! `t-4..=t`) to a stateful LSTM(50) + dense(100), state carried across the
+//! 20 rows of a sequence and reset after it; row `t`'s target is `x[t-1]`.
+//! A device receives one value at a time, so here the same LSTM(50) +
+//! dense(100) reads one value per timestep and answers at every step; its
+//! target at step `t` is `x[t-1]`. Run over a sequence from a reset, its
+//! answer at step `t` is a function of exactly the values the stateful
+//! row model has seen by row `t` (`x[0..=t]`), so every published row is
+//! one streamed step (see `data::lag_rows` and `data::lag_targets`, whose
+//! test checks the targets coincide), and the file it exports streams on
+//! the engine with `push`. A "window" of echo-lag is therefore one
+//! streamed step with a previous value: a sequence of 25 scores 24.
+//!
+//! # univariate
+//! Values are divided by 100 while training (export folds the scale into
+//! the weights, so the file reads and answers raw values). A regression
+//! answer is correct within `score::REGRESSION_TOLERANCE`; training stops
+//! when all six windows are, which fits tightly enough that 70, 80, 90
+//! extrapolates to about 100.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::Rng;
+
+use crate::batch::{Batch, Inputs, Targets};
+use crate::data::{lag_targets, random_sequence, sliding_windows, univariate_windows};
+use crate::spec::{HeadSpec, InputSpec, LayerSpec, NetworkSpec, OutputSpec};
+
+/// Length of the random sequences echo-whole, echo-partial and echo-lag are
+/// cut from.
+pub const SEQUENCE_LEN: usize = 25;
+/// Stream length of echo-lag's fast training batches.
+pub const LAG_TRAINING_LEN: usize = 16;
+/// Window length of the one-hot echo tasks.
+pub const WINDOW: usize = 5;
+/// Values per step of echo-whole, echo-partial and echo-lag.
+pub const CLASSES: u32 = 100;
+/// Position echo-index echoes.
+pub const INDEX_POSITION: usize = 2;
+/// Window length of the univariate task.
+pub const UNIVARIATE_WINDOW: usize = 3;
+/// Scale of univariate inputs and targets while training (values / 100).
+pub const UNIVARIATE_SCALE: f32 = 100.0;
+
+/// One echo task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Many-to-one: the value at position 2 of a window of 5 in `0..classes`.
+    EchoIndex {
+        /// Possible values (10, or 100 for the variant).
+        classes: u32,
+    },
+    /// Sequence to sequence: every value of a window of 5, one per step.
+    EchoWhole,
+    /// Encoder-decoder: the first `k` values of a window of 5.
+    EchoPartial {
+        /// Values echoed (2 by default, up to 5).
+        k: usize,
+    },
+    /// Streaming: one value in, the previous value out, at every step.
+    EchoLag,
+    /// Regression: the next value of 10, 20, ..., 90 from the 3 before it.
+    Univariate,
+}
+
+/// How the published (seed) schedule feeds one sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedSchedule {
+    /// Samples per update.
+    pub batch: usize,
+    /// Sequences (each followed by a state reset).
+    pub sequences: usize,
+    /// Whether batch row `i` starts from the state row `i` of the previous
+    /// batch of the same sequence ended in (Keras `stateful=True`).
+    pub stateful: bool,
+}
+
+/// Per-task training defaults of the fast recipe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FastDefaults {
+    /// Samples per update.
+    pub batch: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+}
+
+impl Task {
+    /// Every task name the CLI accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "echo-index",
+        "echo-index-100",
+        "echo-whole",
+        "echo-partial",
+        "echo-partial-3",
+        "echo-partial-4",
+        "echo-partial-5",
+        "echo-lag",
+        "univariate",
+    ];
+
+    /// Whether the head classifies (argmax) rather than regresses.
+    pub fn classifies(self) -> bool {
+        self != Task::Univariate
+    }
+
+    /// The seed (published) network configuration.
+    pub fn seed_network(self) -> NetworkSpec {
+        let one_hot = |classes: u32| InputSpec::OneHot {
+            classes: classes as usize,
+        };
+        let classify = |classes: u32| HeadSpec {
+            outputs: classes as usize,
+            classify: true,
+        };
+        match self {
+            Task::EchoIndex { classes } => NetworkSpec {
+                input: one_hot(classes),
+                encoder: vec![LayerSpec::tanh(25)],
+                outputs: OutputSpec::LastStep,
+                head: classify(classes),
+                value_scale: 1.0,
+            },
+            Task::EchoWhole => NetworkSpec {
+                input: one_hot(CLASSES),
+                encoder: vec![LayerSpec::tanh(20)],
+                outputs: OutputSpec::EveryStep,
+                head: classify(CLASSES),
+                value_scale: 1.0,
+            },
+            Task::EchoPartial { k } => NetworkSpec {
+                input: one_hot(CLASSES),
+                encoder: vec![LayerSpec::tanh(150)],
+                outputs: OutputSpec::EncoderDecoder {
+                    steps: k,
+                    decoder: vec![LayerSpec::tanh(150)],
+                },
+                head: classify(CLASSES),
+                value_scale: 1.0,
+            },
+            Task::EchoLag => NetworkSpec {
+                input: one_hot(CLASSES),
+                encoder: vec![LayerSpec::tanh(50)],
+                outputs: OutputSpec::EveryStep,
+                head: classify(CLASSES),
+                value_scale: 1.0,
+            },
+            Task::Univariate => NetworkSpec {
+                input: InputSpec::Dense { features: 1 },
+                encoder: vec![LayerSpec {
+                    units: 50,
+                    relu: true,
+                    bidirectional: false,
+                }],
+                outputs: OutputSpec::LastStep,
+                head: HeadSpec {
+                    outputs: 1,
+                    classify: false,
+                },
+                value_scale: UNIVARIATE_SCALE,
+            },
+        }
+    }
+
+    /// The window length stored in the model file (0: a stream of any length).
+    pub fn window(self) -> usize {
+        match self {
+            Task::EchoLag => 0,
+            Task::Univariate => UNIVARIATE_WINDOW,
+            _ => WINDOW,
+        }
+    }
+
+    /// Scored predictions ("windows") one sample holds: echo-lag scores
+    /// every streamed step that has a previous value.
+    pub fn windows_per_sample(self) -> usize {
+        match self {
+            Task::EchoLag => SEQUENCE_LEN - 1,
+            _ => 1,
+        }
+    }
+
+    /// Training defaults of the fast recipe.
+    pub fn fast_defaults(self) -> FastDefaults {
+        match self {
+            Task::EchoPartial { .. } => FastDefaults {
+                batch: 64,
+                learning_rate: 1e-2,
+            },
+            Task::Univariate => FastDefaults {
+                batch: 6,
+                learning_rate: 1e-2,
+            },
+            Task::EchoLag => FastDefaults {
+                batch: 24,
+                learning_rate: 2e-2,
+            },
+            _ => FastDefaults {
+                batch: 64,
+                learning_rate: 1e-2,
+            },
+        }
+    }
+
+    /// The published training schedule.
+    pub fn seed_schedule(self) -> SeedSchedule {
+        let (batch, sequences, stateful) = match self {
+            Task::EchoIndex { .. } => (1, 10_000, false),
+            Task::EchoWhole => (7, 500, true),
+            Task::EchoPartial { .. } => (21, 5_000, true),
+            Task::EchoLag => (1, 2_000, true),
+            Task::Univariate => (6, 200, false),
+        };
+        SeedSchedule {
+            batch,
+            sequences,
+            stateful,
+        }
+    }
+
+    /// `samples` fresh samples in the published framing (the univariate
+    /// task always gives its six).
+    pub fn batch(self, rng: &mut impl Rng, samples: usize) -> Batch {
+        self.frame(rng, samples, SEQUENCE_LEN)
+    }
+
+    /// `samples` fresh samples for a training update of the fast recipe:
+    /// as [`Task::batch`], except that echo-lag streams are
+    /// [`LAG_TRAINING_LEN`] long. Echoing the previous value needs one step
+    /// of memory, so short streams teach it as well as long ones at a
+    /// fraction of the sequential steps; evaluation and the device run
+    /// streams of any length.
+    pub fn training_batch(self, rng: &mut impl Rng, samples: usize) -> Batch {
+        let len = if self == Task::EchoLag {
+            LAG_TRAINING_LEN
+        } else {
+            SEQUENCE_LEN
+        };
+        self.frame(rng, samples, len)
+    }
+
+    /// `samples` samples cut from random sequences of `len` values.
+    fn frame(self, rng: &mut impl Rng, samples: usize, len: usize) -> Batch {
+        let mut builder = BatchBuilder::new(self);
+        match self {
+            Task::EchoIndex { classes } => {
+                for _ in 0..samples {
+                    builder.push_window(&random_sequence(rng, WINDOW, classes));
+                }
+            }
+            Task::EchoWhole | Task::EchoPartial { .. } => {
+                while builder.samples < samples {
+                    let seq = random_sequence(rng, len, CLASSES);
+                    for w in sliding_windows(&seq, WINDOW).take(samples - builder.samples) {
+                        builder.push_window(w);
+                    }
+                }
+            }
+            Task::EchoLag => {
+                for _ in 0..samples {
+                    builder.push_window(&random_sequence(rng, len, CLASSES));
+                }
+            }
+            Task::Univariate => return univariate_batch(),
+        }
+        builder.finish()
+    }
+
+    /// The batches of one sequence of the seed schedule, in order.
+    pub fn seed_sequence(self, rng: &mut impl Rng) -> Vec<Batch> {
+        let schedule = self.seed_schedule();
+        match self {
+            Task::EchoWhole | Task::EchoPartial { .. } => {
+                let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
+                let windows: Vec<&[u32]> = sliding_windows(&seq, WINDOW).collect();
+                windows
+                    .chunks(schedule.batch)
+                    .map(|chunk| {
+                        let mut builder = BatchBuilder::new(self);
+                        chunk.iter().for_each(|w| builder.push_window(w));
+                        builder.finish()
+                    })
+                    .collect()
+            }
+            _ => vec![self.batch(rng, schedule.batch)],
+        }
+    }
+
+    /// The published univariate query and its expected answer: 70, 80, 90
+    /// should predict about 100.
+    pub fn univariate_query() -> ([f32; 3], f32) {
+        ([70.0, 80.0, 90.0], 100.0)
+    }
+}
+
+/// The univariate task's whole data set (raw values, unscaled).
+fn univariate_batch() -> Batch {
+    let windows = univariate_windows(UNIVARIATE_WINDOW);
+    Batch {
+        samples: windows.len(),
+        steps: UNIVARIATE_WINDOW,
+        features: 1,
+        out_steps: 1,
+        first_scored: 0,
+        inputs: Inputs::Values(windows.iter().flat_map(|(x, _)| x.clone()).collect()),
+        targets: Targets::Values(windows.iter().map(|(_, y)| *y).collect()),
+    }
+}
+
+/// Collects one-hot windows and derives each one's targets from the task.
+struct BatchBuilder {
+    task: Task,
+    samples: usize,
+    inputs: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl BatchBuilder {
+    fn new(task: Task) -> Self {
+        BatchBuilder {
+            task,
+            samples: 0,
+            inputs: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    fn push_window(&mut self, window: &[u32]) {
+        self.inputs.extend_from_slice(window);
+        match self.task {
+            Task::EchoIndex { .. } => self.targets.push(window[INDEX_POSITION]),
+            Task::EchoWhole => self.targets.extend_from_slice(window),
+            Task::EchoPartial { k } => self.targets.extend_from_slice(&window[..k]),
+            Task::EchoLag => self.targets.extend(lag_targets(window)),
+            Task::Univariate => unreachable!("univariate inputs are not one-hot"),
+        }
+        self.samples += 1;
+    }
+
+    fn finish(self) -> Batch {
+        let steps = self.inputs.len() / self.samples.max(1);
+        let out_steps = self.targets.len() / self.samples.max(1);
+        Batch {
+            samples: self.samples,
+            steps,
+            features: 1,
+            out_steps,
+            first_scored: usize::from(self.task == Task::EchoLag),
+            inputs: Inputs::Classes(self.inputs),
+            targets: Targets::Classes(self.targets),
+        }
+    }
+}
+
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Task::EchoIndex { classes: 10 } => write!(f, "echo-index"),
+            Task::EchoIndex { classes } => write!(f, "echo-index-{classes}"),
+            Task::EchoWhole => write!(f, "echo-whole"),
+            Task::EchoPartial { k: 2 } => write!(f, "echo-partial"),
+            Task::EchoPartial { k } => write!(f, "echo-partial-{k}"),
+            Task::EchoLag => write!(f, "echo-lag"),
+            Task::Univariate => write!(f, "univariate"),
+        }
+    }
+}
+
+impl FromStr for Task {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let task = match s {
+            "echo-index" => Task::EchoIndex { classes: 10 },
+            "echo-index-100" => Task::EchoIndex { classes: 100 },
+            "echo-whole" => Task::EchoWhole,
+            "echo-partial" => Task::EchoPartial { k: 2 },
+            "echo-partial-3" => Task::EchoPartial { k: 3 },
+            "echo-partial-4" => Task::EchoPartial { k: 4 },
+            "echo-partial-5" => Task::EchoPartial { k: 5 },
+            "echo-lag" => Task::EchoLag,
+            "univariate" => Task::Univariate,
+            _ => {
+                return Err(format!(
+                    "unknown task `{s}` (expected one of: {})",
+                    Task::NAMES.join(", ")
+                ))
+            }
+        };
+        Ok(task)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn classes(b: &Batch) -> (&[u32], &[u32]) {
+        match (&b.inputs, &b.targets) {
+            (Inputs::Classes(x), Targets::Classes(y)) => (x, y),
+            _ => panic!("expected class data"),
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in Task::NAMES {
+            assert_eq!(name.parse::<Task>().unwrap().to_string(), *name);
+        }
+        assert!("echo-nothing".parse::<Task>().is_err());
+    }
+
+    #[test]
+    fn echo_index_targets_position_two() {
+        let b = Task::EchoIndex { classes: 10 }.batch(&mut StdRng::seed_from_u64(1), 50);
+        let (x, y) = classes(&b);
+        assert_eq!((b.samples, b.steps, b.out_steps), (50, 5, 1));
+        for i in 0..50 {
+            assert_eq!(y[i], x[i * 5 + 2]);
+            assert!(x[i * 5..i * 5 + 5].iter().all(|&v| v < 10));
+        }
+    }
+
+    #[test]
+    fn echo_whole_and_partial_echo_sliding_windows() {
+        let whole = Task::EchoWhole.batch(&mut StdRng::seed_from_u64(2), 30);
+        let (x, y) = classes(&whole);
+        assert_eq!(x, y);
+        // Windows 0 and 1 come from the same sequence, shifted by one.
+        assert_eq!(x[1..5], x[5..9]);
+        let partial = Task::EchoPartial { k: 3 }.batch(&mut StdRng::seed_from_u64(2), 30);
+        let (px, py) = classes(&partial);
+        assert_eq!(px, x);
+        assert_eq!(partial.out_steps, 3);
+        for i in 0..30 {
+            assert_eq!(py[i * 3..i * 3 + 3], px[i * 5..i * 5 + 3]);
+        }
+    }
+
+    #[test]
+    fn echo_lag_streams_the_previous_value() {
+        let b = Task::EchoLag.batch(&mut StdRng::seed_from_u64(4), 2);
+        let (x, y) = classes(&b);
+        assert_eq!((b.steps, b.out_steps, b.first_scored), (25, 25, 1));
+        assert_eq!(y[1..25], x[0..24]);
+        assert_eq!(y[26..50], x[25..49]);
+    }
+
+    #[test]
+    fn seed_schedule_of_echo_whole_is_three_batches_of_seven() {
+        let batches = Task::EchoWhole.seed_sequence(&mut StdRng::seed_from_u64(5));
+        assert_eq!(batches.len(), 3);
+        assert!(batches.iter().all(|b| b.samples == 7));
+        let (first, _) = classes(&batches[0]);
+        let (second, _) = classes(&batches[1]);
+        // Row 0 of the second batch is window 7 of the sequence.
+        assert_eq!(first[6 * 5 + 1..6 * 5 + 5], second[0..4]);
+    }
+}

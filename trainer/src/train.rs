@@ -1,0 +1,351 @@
+//! The training loop: Adam over fresh batches (or the published stateful
+//! schedule) until a held-out accuracy target or a step cap.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Result;
+use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::backend::Backend;
+use crate::batch::Batch;
+use crate::checkpoint::{Checkpoints, Position};
+use crate::metrics::{MetricsLog, Record};
+use crate::model::encode::{class_targets, inputs, scored, value_targets};
+use crate::model::{Network, State};
+use crate::rng::{stream, Stream};
+use crate::score::{accuracy, float_predictions};
+use crate::spec::NetworkSpec;
+use crate::task::Task;
+
+/// Consecutive held-out checks that must reach the target before training
+/// stops: one lucky pass of a model that is almost there would not survive
+/// the export's verification on other fresh windows.
+pub const CONFIRMATIONS: usize = 2;
+
+/// How training data is fed.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Recipe {
+    /// A fresh random batch every update, stateless.
+    #[default]
+    Fast,
+    /// The published schedule: one sequence at a time, its windows in
+    /// order, state carried between its batches (stateful tasks) and reset
+    /// after it.
+    Seed,
+}
+
+/// Everything a training run needs.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// The task.
+    pub task: Task,
+    /// The network shape.
+    pub spec: NetworkSpec,
+    /// Data feeding.
+    pub recipe: Recipe,
+    /// Seed of initialisation and data.
+    pub seed: u64,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Samples per update (fast recipe).
+    pub batch: usize,
+    /// Most optimizer updates.
+    pub max_steps: usize,
+    /// Held-out accuracy to stop at (0..=1).
+    pub target_accuracy: f64,
+    /// Updates between held-out checks.
+    pub eval_every: usize,
+    /// Windows of the quick check run every `eval_every` updates.
+    pub quick_windows: usize,
+    /// Windows of the full check run when the quick one reaches the target.
+    pub eval_windows: usize,
+    /// Updates between checkpoints (0: none).
+    pub checkpoint_every: usize,
+    /// Continue from the checkpoint in `checkpoint_dir`, if one exists.
+    pub resume: bool,
+    /// Checkpoint directory.
+    pub checkpoint_dir: PathBuf,
+    /// Metrics log (JSON lines).
+    pub metrics_path: PathBuf,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// burn backend.
+    pub backend: Backend,
+}
+
+impl TrainConfig {
+    /// The defaults for `task`: its seed network, the fast recipe with the
+    /// task's batch and learning rate, seed 1, 100% on 10,000 held-out
+    /// windows (quick check on 1,000 every 25 updates) or 20,000 updates,
+    /// checkpoints every 500 updates. Checkpoints and the metrics log go
+    /// beside `model` (`NAME.ckpt/`, `NAME.metrics.jsonl`).
+    pub fn new(task: Task, model: &Path) -> Self {
+        let defaults = task.fast_defaults();
+        TrainConfig {
+            task,
+            spec: task.seed_network(),
+            recipe: Recipe::Fast,
+            seed: 1,
+            learning_rate: defaults.learning_rate,
+            batch: defaults.batch,
+            max_steps: 20_000,
+            target_accuracy: 1.0,
+            eval_every: 25,
+            quick_windows: 1_000,
+            eval_windows: 10_000,
+            checkpoint_every: 500,
+            resume: false,
+            checkpoint_dir: beside(model, ".ckpt"),
+            metrics_path: beside(model, ".metrics.jsonl"),
+            progress: false,
+            backend: Backend::default(),
+        }
+    }
+
+    /// Switches to the published schedule: its number of updates, and a
+    /// held-out check every 250 of them.
+    pub fn with_seed_recipe(mut self) -> Self {
+        let mut rng = stream(self.seed, Stream::Train(0));
+        let updates_per_sequence = self.task.seed_sequence(&mut rng).len();
+        self.recipe = Recipe::Seed;
+        self.max_steps = self.task.seed_schedule().sequences * updates_per_sequence;
+        self.eval_every = 250;
+        self
+    }
+}
+
+/// A file named after `model` with `suffix` in place of its extension.
+pub fn beside(model: &Path, suffix: &str) -> PathBuf {
+    let mut name = model.file_stem().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    model.with_file_name(name)
+}
+
+/// A finished run.
+pub struct Trained {
+    /// The trained network.
+    pub network: Network,
+    /// Optimizer updates done.
+    pub steps: usize,
+    /// Training seconds (excluding evaluation and export).
+    pub train_seconds: f64,
+    /// The last full held-out accuracy (quick one if no full check ran).
+    pub accuracy: f64,
+    /// Whether the target was reached.
+    pub reached_target: bool,
+    /// The step the run resumed from, if it did.
+    pub resumed_from: Option<usize>,
+}
+
+/// Samples whose scored predictions add up to at least `windows`.
+pub fn samples_for(task: Task, windows: usize) -> usize {
+    windows.div_ceil(task.windows_per_sample())
+}
+
+/// The loss of `network` on `batch` from `state`, and the final state.
+fn loss(
+    network: &Network,
+    batch: &Batch,
+    state: Option<Vec<State>>,
+    device: &Device,
+) -> (Tensor<1>, Vec<State>) {
+    let x = inputs(batch, &network.spec, device);
+    let (out, finals) = network.forward(x, state);
+    let out = scored(out, batch);
+    let loss = if network.spec.head.classify {
+        let [b, s, c] = out.dims();
+        CrossEntropyLossConfig::new()
+            .init(device)
+            .forward(out.reshape([b * s, c]), class_targets(batch, device))
+    } else {
+        MseLoss::new().forward(
+            out,
+            value_targets(batch, &network.spec, device),
+            Reduction::Mean,
+        )
+    };
+    (loss, finals)
+}
+
+/// Mutable loop state.
+struct Run {
+    network: Network,
+    optimizer: ModuleOptimizer,
+    at: Position,
+    last_loss: f64,
+}
+
+impl Run {
+    /// One optimizer update on `batch`; returns the encoder's final state.
+    fn update(
+        &mut self,
+        batch: &Batch,
+        state: Option<Vec<State>>,
+        lr: f64,
+        device: &Device,
+    ) -> Vec<State> {
+        let (loss, finals) = loss(&self.network, batch, state, device);
+        self.last_loss = f64::from(loss.clone().into_scalar::<f32>());
+        let grads = GradientsParams::from_grads(loss.backward(), &self.network);
+        self.network = self.optimizer.step(lr, self.network.clone(), grads);
+        self.at.steps += 1;
+        finals
+    }
+
+    /// One loop iteration: a fresh batch, or one sequence of the seed schedule.
+    fn iterate(&mut self, config: &TrainConfig, device: &Device) {
+        let mut rng = stream(config.seed, Stream::Train(self.at.iteration));
+        match config.recipe {
+            Recipe::Fast => {
+                let batch = config.task.training_batch(&mut rng, config.batch);
+                self.update(&batch, None, config.learning_rate, device);
+            }
+            Recipe::Seed => {
+                let stateful = config.task.seed_schedule().stateful;
+                let mut state: Option<Vec<State>> = None;
+                for batch in config.task.seed_sequence(&mut rng) {
+                    let fits = state
+                        .as_ref()
+                        .is_some_and(|s| s[0].hidden.dims()[0] == batch.samples);
+                    let carried = if fits { state.take() } else { None };
+                    let finals = self.update(&batch, carried, config.learning_rate, device);
+                    state = stateful.then(|| finals.into_iter().map(State::detach).collect());
+                }
+            }
+        }
+        self.at.iteration += 1;
+    }
+}
+
+/// Held-out accuracy: the quick check, then the full one if the quick one
+/// reached the target. Returns the accuracy and the windows it covers.
+fn check(
+    network: &Network,
+    quick: &Batch,
+    full: &Batch,
+    config: &TrainConfig,
+) -> (f64, usize, bool) {
+    let per = config.task.windows_per_sample();
+    let quick_acc = accuracy(&float_predictions(network, quick), quick);
+    if quick_acc < config.target_accuracy {
+        return (quick_acc, quick.samples * per, false);
+    }
+    let full_acc = accuracy(&float_predictions(network, full), full);
+    (
+        full_acc,
+        full.samples * per,
+        full_acc >= config.target_accuracy,
+    )
+}
+
+fn progress_bar(config: &TrainConfig, start: usize) -> ProgressBar {
+    if !config.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(config.max_steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {prefix} [{elapsed_precise}] {bar:30} {pos}/{len} steps {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(config.task.to_string());
+    bar.set_position(start as u64);
+    bar
+}
+
+/// Trains per `config`.
+pub fn train(config: &TrainConfig) -> Result<Trained> {
+    let device = config.backend.training_device(config.seed);
+    let network = Network::new(config.spec.clone(), &device);
+    let optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+    let checkpoints = Checkpoints::new(config.checkpoint_dir.clone());
+    let fresh = Position {
+        iteration: 0,
+        steps: 0,
+        seconds: 0.0,
+    };
+    let resumed = if config.resume {
+        checkpoints.load(network.clone(), optimizer.clone())?
+    } else {
+        None
+    };
+    let resumed_from = resumed.as_ref().map(|(_, _, at)| at.steps);
+    let (network, optimizer, at) = resumed.unwrap_or((network, optimizer, fresh));
+    let mut run = Run {
+        network,
+        optimizer,
+        at,
+        last_loss: f64::NAN,
+    };
+    let mut log = MetricsLog::open(&config.metrics_path, resumed_from)?;
+
+    let quick = config.task.batch(
+        &mut stream(config.seed, Stream::QuickCheck),
+        samples_for(config.task, config.quick_windows),
+    );
+    let full = config.task.batch(
+        &mut stream(config.seed, Stream::FullCheck),
+        samples_for(config.task, config.eval_windows),
+    );
+    let bar = progress_bar(config, run.at.steps);
+    let mut last_eval = run.at.steps;
+    let mut last_checkpoint = run.at.steps;
+    let mut result = (0.0, 0, false);
+    let mut passes = 0;
+    let mut clock = Instant::now();
+    while run.at.steps < config.max_steps {
+        run.iterate(config, &device);
+        bar.set_position(run.at.steps as u64);
+        let evaluate = run.at.steps - last_eval >= config.eval_every;
+        let done = run.at.steps >= config.max_steps;
+        run.at.seconds += clock.elapsed().as_secs_f64();
+        let mut record = Record {
+            step: run.at.steps,
+            loss: run.last_loss,
+            accuracy: None,
+            eval_windows: None,
+            seconds: run.at.seconds,
+        };
+        if evaluate || done {
+            last_eval = run.at.steps;
+            result = check(&run.network, &quick, &full, config);
+            passes = if result.2 { passes + 1 } else { 0 };
+            record.accuracy = Some(result.0);
+            record.eval_windows = Some(result.1);
+            bar.set_message(format!(
+                "loss {:.4} acc {:.2}% ({} windows)",
+                run.last_loss,
+                result.0 * 100.0,
+                result.1
+            ));
+        }
+        log.append(&record)?;
+        if config.checkpoint_every > 0 && run.at.steps - last_checkpoint >= config.checkpoint_every
+        {
+            last_checkpoint = run.at.steps;
+            checkpoints.save(&run.network, &run.optimizer, run.at)?;
+        }
+        clock = Instant::now();
+        if passes >= CONFIRMATIONS {
+            break;
+        }
+    }
+    if run.at.steps > 0 && result.1 == 0 {
+        // Resumed at the cap: measure what was reached.
+        result = check(&run.network, &quick, &full, config);
+    }
+    bar.finish_and_clear();
+    Ok(Trained {
+        network: run.network,
+        steps: run.at.steps,
+        train_seconds: run.at.seconds,
+        accuracy: result.0,
+        reached_target: result.2,
+        resumed_from,
+    })
+}

@@ -1,0 +1,99 @@
+//! One fast test per task: the loop runs and lowers the loss, the model
+//! exports, reloads in infer-nostd, and its float layout matches burn.
+
+mod common;
+
+use burn::module::Module;
+use trainer::model::encode::inputs;
+use trainer::pipeline::export;
+use trainer::rng::{stream, Stream};
+use trainer::task::Task;
+use trainer::train::train;
+use trainer::{export::float_model, metrics};
+
+/// Trains `steps` updates and checks the loss fell, then exports and
+/// checks the file loads and the exported float layout reproduces burn.
+fn check_task(task: Task, steps: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::small_config(task, dir.path(), steps);
+    let trained = train(&config).unwrap();
+    assert_eq!(trained.steps, steps);
+
+    let records = metrics::read(&config.metrics_path).unwrap();
+    assert_eq!(records.len(), steps);
+    let mean = |r: &[metrics::Record]| r.iter().map(|r| r.loss).sum::<f64>() / r.len() as f64;
+    let k = steps / 4;
+    let (first, last) = (mean(&records[..k]), mean(&records[steps - k..]));
+    assert!(
+        last < first,
+        "{task}: loss did not fall ({first} -> {last})"
+    );
+
+    // The exported float model computes burn's logits (gate order, transposes, scales).
+    let network = trained.network.valid();
+    let float = float_model(&network, &task.to_string(), task.window());
+    let batch = task.batch(&mut stream(1, Stream::Verification), 3);
+    let device = network.head.weight.val().device();
+    let (out, _) = network.forward(inputs(&batch, &network.spec, &device), None);
+    let burn_logits: Vec<f32> = out.into_data().try_to_vec().unwrap();
+    let per_sample = burn_logits.len() / batch.samples;
+    for i in 0..batch.samples {
+        let ours: Vec<f32> = infer_nostd::quantise::float_predict(&float, &batch.raw_input(i))
+            .concat()
+            .iter()
+            .map(|v| v / network.spec.value_scale)
+            .collect();
+        let theirs = &burn_logits[i * per_sample..(i + 1) * per_sample];
+        assert_eq!(ours.len(), theirs.len());
+        for (a, b) in ours.iter().zip(theirs) {
+            assert!((a - b).abs() < 1e-4, "{task}: float export {a} vs burn {b}");
+        }
+    }
+
+    let path = dir.path().join("model.elsm");
+    let report = export(&network, task, 3, 100, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(report.model_bytes, bytes.len());
+    assert_eq!(trainer::pipeline::file_task(&bytes).unwrap(), task);
+    assert!(report.eval_windows >= 100 || task == Task::Univariate);
+    assert!(report.params > 0 && report.macs_per_window > 0);
+}
+
+#[test]
+fn echo_index_trains_and_exports() {
+    check_task(Task::EchoIndex { classes: 10 }, 40);
+}
+
+#[test]
+fn echo_whole_trains_and_exports() {
+    check_task(Task::EchoWhole, 40);
+}
+
+#[test]
+fn echo_partial_trains_and_exports() {
+    check_task(Task::EchoPartial { k: 2 }, 24);
+}
+
+#[test]
+fn echo_lag_trains_and_exports() {
+    check_task(Task::EchoLag, 24);
+}
+
+#[test]
+fn univariate_trains_and_exports() {
+    check_task(Task::Univariate, 60);
+}
+
+#[test]
+fn the_seed_recipe_carries_state_and_lowers_the_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::small_config(Task::EchoWhole, dir.path(), 0).with_seed_recipe();
+    assert_eq!(config.max_steps, 1_500, "500 sequences of 3 batches of 7");
+    config.max_steps = 60;
+    config.eval_every = 60;
+    let trained = train(&config).unwrap();
+    assert_eq!(trained.steps, 60);
+    let records = metrics::read(&config.metrics_path).unwrap();
+    let mean = |r: &[metrics::Record]| r.iter().map(|r| r.loss).sum::<f64>() / r.len() as f64;
+    assert!(mean(&records[records.len() - 5..]) < mean(&records[..5]));
+}
