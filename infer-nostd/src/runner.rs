@@ -69,6 +69,65 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
             self.c[l] = [z; H];
         }
     }
+
+    /// Runs a stack layer by layer over `steps` timesteps through the
+    /// sequence buffers, using layer 0's state as the working state of each
+    /// direction in turn; returns the index of the buffer holding the last
+    /// layer's outputs.
+    fn sequence<K: Kernel<Value = V>>(
+        &mut self,
+        d: &ModelDesc,
+        stack: &Stack,
+        source: Source<'_>,
+        steps: usize,
+        x_scale: f32,
+    ) -> usize {
+        let State {
+            h,
+            c,
+            scratch,
+            input,
+            seq,
+            ..
+        } = self;
+        let (Some(h), Some(c)) = (h.first_mut(), c.first_mut()) else {
+            return 0;
+        };
+        let mut cur = 0;
+        let mut scale = x_scale;
+        let mut prev_width = 0;
+        for (l, layer) in stack.layers.iter().enumerate() {
+            let [a, b] = seq;
+            let (src, dst) = if cur == 0 { (&*a, b) } else { (&*b, a) };
+            let u = layer.units as usize;
+            for (dir, w) in [Some(&layer.forward), layer.backward.as_ref()]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(w) = w else { continue };
+                *h = [V::default(); H];
+                *c = [V::default(); H];
+                for k in 0..steps.min(T) {
+                    let t = if dir == 0 { k } else { steps - 1 - k };
+                    let x = match (l, source) {
+                        (0, Source::Window(window)) => {
+                            encoder_input::<K>(d, window, t, input.as_flattened_mut())
+                        }
+                        (0, Source::Context(width)) => StepInput::Vector(row(input, width)),
+                        _ => StepInput::Vector(row(&src[t], prev_width)),
+                    };
+                    K::step(layer, w, x, scale, h, c, scratch);
+                    if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
+                        out.copy_from_slice(&h[..u]);
+                    }
+                }
+            }
+            cur = 1 - cur;
+            scale = layer.hidden_scale();
+            prev_width = layer.output_width();
+        }
+        cur
+    }
 }
 
 /// Where the first layer of a layer-by-layer stack reads its input.
@@ -208,7 +267,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let width = self.model.step_width();
         let steps = window.len() / width;
         let trained = d.window as usize;
-        let fits = steps >= 1 && window.len().is_multiple_of(width) && (trained == 0 || steps == trained);
+        let fits =
+            steps >= 1 && window.len().is_multiple_of(width) && (trained == 0 || steps == trained);
         if !fits || (d.encoder.has_bidirectional() && steps > T) {
             return Err(Error::WindowLength);
         }
@@ -227,26 +287,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let every = matches!(d.outputs, Outputs::EveryStep);
         // The encoder; its final output is left in `st.input` unless every step was emitted.
         if enc.has_bidirectional() {
-            let State {
-                h,
-                c,
-                scratch,
-                input,
-                seq,
-                ..
-            } = st;
-            let hc = (&mut h[0], &mut c[0]);
-            let buf = stack_sequence::<K, H, T>(
-                d,
-                enc,
-                Source::Window(window),
-                steps,
-                input_scale(d),
-                hc,
-                scratch,
-                input,
-                seq,
-            );
+            let buf = st.sequence::<K>(d, enc, Source::Window(window), steps, input_scale(d));
             if every {
                 for t in 0..steps {
                     emit(t, row(&st.seq[buf][t], enc_width), enc_last.hidden_scale());
@@ -309,26 +350,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let width = dec_last.output_width();
     if decoder.has_bidirectional() {
         let source = Source::Context(last_layer(&d.encoder).output_width());
-        let State {
-            h,
-            c,
-            scratch,
-            input,
-            seq,
-            ..
-        } = st;
-        let hc = (&mut h[0], &mut c[0]);
-        let buf = stack_sequence::<K, H, T>(
-            d,
-            decoder,
-            source,
-            steps,
-            context_scale,
-            hc,
-            scratch,
-            input,
-            seq,
-        );
+        let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
         for t in 0..steps {
             emit(t, row(&st.seq[buf][t], width), dec_last.hidden_scale());
         }
@@ -444,57 +466,6 @@ fn stack_step<K: Kernel, const H: usize>(
         scale = layer.hidden_scale();
     }
     stack.layers.len() - 1
-}
-
-/// Runs a stack layer by layer over `steps` timesteps through the sequence
-/// buffers, using `h`, `c` as the working state of each direction in turn;
-/// returns the index of the buffer holding the last layer's outputs.
-#[allow(clippy::too_many_arguments)]
-fn stack_sequence<K: Kernel, const H: usize, const T: usize>(
-    d: &ModelDesc,
-    stack: &Stack,
-    source: Source<'_>,
-    steps: usize,
-    x_scale: f32,
-    (h, c): (&mut [K::Value; H], &mut [K::Value; H]),
-    scratch: &mut [K::Value; H],
-    input: &mut [[K::Value; H]; 2],
-    seq: &mut [[[[K::Value; H]; 2]; T]; 2],
-) -> usize {
-    let mut cur = 0;
-    let mut scale = x_scale;
-    let mut prev_width = 0;
-    for (l, layer) in stack.layers.iter().enumerate() {
-        let [a, b] = seq;
-        let (src, dst) = if cur == 0 { (&*a, b) } else { (&*b, a) };
-        let u = layer.units as usize;
-        for (dir, w) in [Some(&layer.forward), layer.backward.as_ref()]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(w) = w else { continue };
-            *h = [K::Value::default(); H];
-            *c = [K::Value::default(); H];
-            for k in 0..steps.min(T) {
-                let t = if dir == 0 { k } else { steps - 1 - k };
-                let x = match (l, source) {
-                    (0, Source::Window(window)) => {
-                        encoder_input::<K>(d, window, t, input.as_flattened_mut())
-                    }
-                    (0, Source::Context(width)) => StepInput::Vector(row(input, width)),
-                    _ => StepInput::Vector(row(&src[t], prev_width)),
-                };
-                K::step(layer, w, x, scale, h, c, scratch);
-                if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
-                    out.copy_from_slice(&h[..u]);
-                }
-            }
-        }
-        cur = 1 - cur;
-        scale = layer.hidden_scale();
-        prev_width = layer.output_width();
-    }
-    cur
 }
 
 /// A stack's final output from its last layer's output sequence: the
