@@ -103,7 +103,7 @@ mod tests {
             worst = worst.max(err_lsb(sigmoid(x as i32), exact.min(32767.0 / 32768.0)));
         }
         assert!(
-            worst <= SIGMOID_MAX_ERROR_LSB as f64,
+            worst <= SIGMOID_MAX_ERROR_LSB,
             "sigmoid max error {worst} LSB"
         );
     }
@@ -117,10 +117,7 @@ mod tests {
                 .clamp(-32767.0 / 32768.0, 32767.0 / 32768.0);
             worst = worst.max(err_lsb(tanh(x as i32), exact));
         }
-        assert!(
-            worst <= TANH_MAX_ERROR_LSB as f64,
-            "tanh max error {worst} LSB"
-        );
+        assert!(worst <= TANH_MAX_ERROR_LSB, "tanh max error {worst} LSB");
     }
 
     #[test]

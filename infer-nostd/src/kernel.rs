@@ -77,21 +77,10 @@ fn candidate_frac(layer: &LstmLayer) -> u8 {
 }
 
 impl Fixed {
-    /// Saturated input part of gate row `r` (with bias), as i32.
+    /// The saturated sum of a gate row's input accumulator and its bias.
     #[inline(always)]
-    fn input_part(w: &LstmWeights, rows: usize, x: &StepInput<'_, i16>, r: usize) -> i32 {
-        let bias = le_i32(w.bias, r);
-        match *x {
-            StepInput::OneHot(v) => {
-                let m = &w.input;
-                let acc = m.weight(v * rows + r);
-                sat16(
-                    crate::fixed::requant32(acc, m.multiplier(r), m.shift(r)).saturating_add(bias),
-                ) as i32
-            }
-            StepInput::Vector(x) => sat16(w.input.row_dot(r, x).saturating_add(bias)) as i32,
-            StepInput::Projected(p) => p.get(r).copied().unwrap_or(0) as i32,
-        }
+    fn with_bias(w: &LstmWeights, r: usize, acc: i32) -> i16 {
+        sat16(acc.saturating_add(le_i32(w.bias, r)))
     }
 }
 
@@ -104,9 +93,13 @@ impl Kernel for Fixed {
     }
 
     fn project(layer: &LstmLayer, w: &LstmWeights, x: &[i16], _in_scale: f32, out: &mut [i16]) {
-        let rows = 4 * layer.units as usize;
-        for (r, o) in out.iter_mut().enumerate().take(rows) {
-            *o = Self::input_part(w, rows, &StepInput::Vector(x), r) as i16;
+        let rows = (4 * layer.units as usize).min(out.len());
+        // 4 * units rows: whole groups of four.
+        for (quad, o) in w.input.row_quads().zip(out[..rows].chunks_exact_mut(4)) {
+            let acc = w.input.dot4(quad, x);
+            for (g, o) in o.iter_mut().enumerate() {
+                *o = Self::with_bias(w, quad.index[g], acc[g]);
+            }
         }
     }
 
@@ -120,27 +113,52 @@ impl Kernel for Fixed {
         scratch: &mut [i16],
     ) {
         let u = layer.units as usize;
-        let rows = 4 * u;
-        let pre = |r: usize, h: &[i16]| -> i32 {
+        let n = u.min(h.len()).min(c.len()).min(scratch.len());
+        // The recurrent products read the previous hidden state from
+        // `scratch`, laid out for the dot-product kernel, so `h` is
+        // updated in place.
+        let rec = &w.recurrent;
+        rec.pack_input(&h[..n], &mut scratch[..n]);
+        let previous = &scratch[..n];
+        let g_shift = (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32;
+        let m = &w.input;
+        let mut input_rows = m.gate_rows(u);
+        for (j, rows) in rec.gate_rows(u).enumerate().take(n) {
+            // Each gate's input part (with bias), saturated.
+            let input = match x {
+                StepInput::OneHot(v) => rows.index.map(|r| {
+                    let acc = m.weight(v * m.rows as usize + r);
+                    Self::with_bias(w, r, m.requant_i32(r, acc)) as i32
+                }),
+                StepInput::Vector(x) => match input_rows.next() {
+                    Some(in_rows) => {
+                        let acc = m.dot4(in_rows, x);
+                        [0, 1, 2, 3].map(|g| Self::with_bias(w, rows.index[g], acc[g]) as i32)
+                    }
+                    None => [0; 4],
+                },
+                StepInput::Projected(p) => {
+                    rows.index.map(|r| p.get(r).copied().unwrap_or(0) as i32)
+                }
+            };
+            let recurrent = rec.dot4_packed(rows, previous);
             // The recurrent part is any i32 (its requantisation saturates
             // there), so the sum must saturate too.
-            sat16(Self::input_part(w, rows, &x, r).saturating_add(w.recurrent.row_dot(r, h))) as i32
-        };
-        let g_shift = (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32;
-        for j in 0..u.min(c.len()).min(scratch.len()) {
-            let i = activation::sigmoid(pre(j, h));
-            let f = activation::sigmoid(pre(u + j, h));
+            let [pi, pf, pg, po] =
+                [0, 1, 2, 3].map(|g| sat16(input[g].saturating_add(recurrent[g])) as i32);
+            let i = activation::sigmoid(pi);
+            let f = activation::sigmoid(pf);
             let g = match layer.activation {
-                CellActivation::Tanh => activation::tanh(pre(2 * u + j, h)),
-                CellActivation::Relu { .. } => pre(2 * u + j, h).max(0) as i16,
+                CellActivation::Tanh => activation::tanh(pg),
+                CellActivation::Relu { .. } => pg.max(0) as i16,
             };
-            let o = activation::sigmoid(pre(3 * u + j, h));
+            let o = activation::sigmoid(po);
             // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
             let cell = sat16(
                 mul_shift(f, c[j], UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, g_shift),
             );
             c[j] = cell;
-            scratch[j] = match layer.activation {
+            h[j] = match layer.activation {
                 CellActivation::Tanh => {
                     let t = activation::tanh(rescale(
                         cell as i32,
@@ -155,8 +173,6 @@ impl Kernel for Fixed {
                 }
             };
         }
-        let n = u.min(h.len()).min(scratch.len());
-        h[..n].copy_from_slice(&scratch[..n]);
     }
 
     fn head_row(head: &Head, r: usize, h: &[i16], _in_scale: f32) -> i32 {

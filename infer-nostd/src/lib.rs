@@ -23,6 +23,8 @@
 extern crate alloc;
 
 pub mod activation;
+#[cfg(arm_dsp)]
+mod dsp;
 mod error;
 pub mod fixed;
 pub mod format;

@@ -3,6 +3,8 @@
 //!
 //! Accessors never panic: an index outside a (validated) tensor reads as 0.
 
+#[cfg(arm_dsp)]
+use crate::dsp::{dot4_i8, dot4_i8_packed, dot_i16, dot_i8, pack_i8};
 use crate::fixed::{requant32, requant64};
 use crate::format::{Matrix, Precision};
 
@@ -13,6 +15,15 @@ pub fn le_i32(bytes: &[u8], i: usize) -> i32 {
         Some(&[a, b, c, d]) => i32::from_le_bytes([a, b, c, d]),
         _ => 0,
     }
+}
+
+/// Four rows of one matrix: their indices and stored bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows4<'m> {
+    /// Row numbers (for the requantisation).
+    pub index: [usize; 4],
+    /// Each row's bytes.
+    pub bytes: [&'m [u8]; 4],
 }
 
 impl Matrix<'_> {
@@ -44,7 +55,9 @@ impl Matrix<'_> {
     #[inline(always)]
     fn row_bytes(&self, r: usize) -> &[u8] {
         let len = self.cols as usize * self.precision.bytes();
-        self.values.get(r * len..(r + 1) * len).unwrap_or(&[])
+        // Two bounds checks (a wrapped product fails the first).
+        let row = self.values.get(r.wrapping_mul(len)..).unwrap_or(&[]);
+        row.get(..len).unwrap_or(&[])
     }
 
     /// Row `r` times `x`, requantised: `round(acc * m[r] / 2^s[r])`.
@@ -55,8 +68,99 @@ impl Matrix<'_> {
     pub fn row_dot(&self, r: usize, x: &[i16]) -> i32 {
         let row = self.row_bytes(r);
         match self.precision {
-            Precision::Int8 => requant32(dot_i8(row, x), self.multiplier(r), self.shift(r)),
+            Precision::Int8 => self.requant_i32(r, dot_i8(row, x)),
             Precision::Int16 => requant64(dot_i16(row, x), self.multiplier(r), self.shift(r)),
+        }
+    }
+
+    /// Row `r`'s requantisation of an i32 accumulator (an int8 row's):
+    /// [`requant32`], computed with fewer 64-bit operations.
+    #[inline(always)]
+    pub fn requant_i32(&self, r: usize, acc: i32) -> i32 {
+        requant32_fast(acc, self.multiplier(r), self.shift(r))
+    }
+
+    /// Bytes per stored row.
+    #[inline(always)]
+    fn row_len(&self) -> usize {
+        self.cols as usize * self.precision.bytes()
+    }
+
+    /// The rows in groups of four consecutive ones (a last partial group
+    /// is left out).
+    pub fn row_quads(&self) -> impl Iterator<Item = Rows4<'_>> {
+        let len = self.row_len().max(1);
+        self.values
+            .chunks_exact(4 * len)
+            .enumerate()
+            .map(move |(k, quad)| {
+                let (a, rest) = quad.split_at(len);
+                let (b, rest) = rest.split_at(len);
+                let (c, d) = rest.split_at(len);
+                let r = 4 * k;
+                Rows4 {
+                    index: [r, r + 1, r + 2, r + 3],
+                    bytes: [a, b, c, d],
+                }
+            })
+    }
+
+    /// The rows of an LSTM kernel of `units` units (four gate blocks of
+    /// `units` rows), unit by unit: the input, forget, cell and output gate
+    /// rows of unit 0, then of unit 1, and so on.
+    pub fn gate_rows(&self, units: usize) -> impl Iterator<Item = Rows4<'_>> {
+        let len = self.row_len().max(1);
+        let block = units * len;
+        let gate = |g: usize| {
+            let rows = self.values.get(g * block..).unwrap_or(&[]);
+            rows.get(..block).unwrap_or(&[]).chunks_exact(len)
+        };
+        let blocks = gate(0).zip(gate(1)).zip(gate(2)).zip(gate(3));
+        blocks.enumerate().map(move |(j, (((a, b), c), d))| Rows4 {
+            index: [j, units + j, 2 * units + j, 3 * units + j],
+            bytes: [a, b, c, d],
+        })
+    }
+
+    /// Four rows times `x`, requantised: four [`row_dot`](Self::row_dot)s,
+    /// sharing the loads of `x` on DSP cores.
+    #[inline]
+    pub fn dot4(&self, rows: Rows4, x: &[i16]) -> [i32; 4] {
+        match self.precision {
+            #[cfg(arm_dsp)]
+            Precision::Int8 => {
+                let acc = dot4_i8(rows.bytes, x);
+                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+            }
+            _ => rows.index.map(|r| self.row_dot(r, x)),
+        }
+    }
+
+    /// Writes `x` into `out` in the layout [`dot4_packed`](Self::dot4_packed)
+    /// reads, for a vector multiplied by many rows (a permutation for int8
+    /// rows on DSP cores, a copy otherwise).
+    #[inline]
+    pub fn pack_input(&self, x: &[i16], out: &mut [i16]) {
+        match self.precision {
+            #[cfg(arm_dsp)]
+            Precision::Int8 => pack_i8(x, out),
+            _ => {
+                let n = x.len().min(out.len());
+                out[..n].copy_from_slice(&x[..n]);
+            }
+        }
+    }
+
+    /// [`dot4`](Self::dot4) of a vector packed by [`pack_input`](Self::pack_input).
+    #[inline]
+    pub fn dot4_packed(&self, rows: Rows4, packed: &[i16]) -> [i32; 4] {
+        match self.precision {
+            #[cfg(arm_dsp)]
+            Precision::Int8 => {
+                let acc = dot4_i8_packed(rows.bytes, packed);
+                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+            }
+            _ => self.dot4(rows, packed),
         }
     }
 
@@ -78,7 +182,42 @@ impl Matrix<'_> {
     }
 }
 
+/// [`requant32`], with fewer 64-bit operations (the same value: see the
+/// tests). With `p = acc * m`, `|p| < 2^62`:
+/// - for `1 <= s <= 32`, `round_half_up(p / 2^s) = (p + 2^(s-1)) >> s`
+///   (no overflow), then saturated (never needed for `s = 32`);
+/// - for `33 <= s <= 62`, with `t = s - 32`, the rounding bit lies in the
+///   high word `hi = floor(p / 2^32)`, `|hi| < 2^30`, so the result is
+///   `(hi + 2^(t-1)) >> t` in 32 bits, with nothing to saturate.
+#[inline(always)]
+fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
+    let p = acc as i64 * m as i64;
+    match s {
+        1..=31 => {
+            // `p + 2^(s-1)` shifted in 32-bit halves: `q` is the low word
+            // of the quotient and `top` its high word; it fits in i32 when
+            // `top` is `q`'s sign extension.
+            let p = p + (1 << (s - 1));
+            let (hi, lo) = ((p >> 32) as i32, p as u32);
+            let q = ((lo >> s) | ((hi as u32) << (32 - s))) as i32;
+            let top = hi >> s;
+            match (top == q >> 31, hi < 0) {
+                (true, _) => q,
+                (false, true) => i32::MIN,
+                (false, false) => i32::MAX,
+            }
+        }
+        32 => ((p + (1 << 31)) >> 32) as i32,
+        33..=62 => {
+            let t = s as u32 - 32;
+            (((p >> 32) as i32) + (1 << (t - 1))) >> t
+        }
+        _ => requant32(acc, m, s),
+    }
+}
+
 /// Dot product of int8 weights (bytes) and int16 values, in i32.
+#[cfg(not(arm_dsp))]
 #[inline(always)]
 fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
     w.iter()
@@ -88,6 +227,7 @@ fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
 }
 
 /// Dot product of little-endian int16 weights and int16 values, in i64.
+#[cfg(not(arm_dsp))]
 #[inline(always)]
 fn dot_i16(w: &[u8], x: &[i16]) -> i64 {
     w.chunks_exact(2)
@@ -100,4 +240,56 @@ fn dot_i16(w: &[u8], x: &[i16]) -> i64 {
 #[inline]
 pub fn pow2(e: i32) -> f32 {
     f32::from_bits(((e.clamp(-126, 127) + 127) as u32) << 23)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (SplitMix64).
+    fn next(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn fast_requantisation_equals_the_reference() {
+        let edges = [
+            i32::MIN,
+            i32::MIN + 1,
+            -1,
+            0,
+            1,
+            i32::MAX - 1,
+            i32::MAX,
+            1 << 30,
+            -(1 << 30),
+        ];
+        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
+        for s in 0..=255u8 {
+            for &acc in &edges {
+                for &m in &multipliers {
+                    assert_eq!(
+                        requant32_fast(acc, m, s),
+                        requant32(acc, m, s),
+                        "{acc} {m} {s}"
+                    );
+                }
+            }
+        }
+        let mut state = 7;
+        for _ in 0..2_000_000 {
+            let acc = next(&mut state) as i32 >> (next(&mut state) % 32);
+            let m = (next(&mut state) as i32 & i32::MAX) >> (next(&mut state) % 31);
+            let s = (next(&mut state) % 64) as u8;
+            assert_eq!(
+                requant32_fast(acc, m, s),
+                requant32(acc, m, s),
+                "{acc} {m} {s}"
+            );
+        }
+    }
 }

@@ -1,0 +1,96 @@
+//! Output over semihosting: lines of integers printed by hand (no
+//! `core::fmt`, which would add kilobytes of code), and the exit status.
+
+use cortex_m_semihosting::hio::{self, HostStream};
+
+/// Semihosting operation SYS_EXIT_EXTENDED: exit with any status.
+const SYS_EXIT_EXTENDED: usize = 0x20;
+/// Its reason code, ADP_Stopped_ApplicationExit.
+const APPLICATION_EXIT: u32 = 0x20026;
+
+/// A buffered writer to the host's standard output.
+pub struct Out {
+    stream: Option<HostStream>,
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Out {
+    /// Opens the host's standard output (output is dropped without a host).
+    pub fn new() -> Self {
+        Out {
+            stream: hio::hstdout().ok(),
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+
+    /// Appends text.
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        for &b in s.as_bytes() {
+            self.byte(b);
+        }
+        self
+    }
+
+    /// Appends a decimal integer.
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        if v < 0 {
+            self.byte(b'-');
+        }
+        let mut digits = [0u8; 20];
+        let mut n = v.unsigned_abs();
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &digits[i..] {
+            self.byte(d);
+        }
+        self
+    }
+
+    /// Appends `# name value` as one line.
+    pub fn stat(&mut self, name: &str, v: u64) {
+        self.str("# ").str(name).str(" ").int(v as i64).end_line();
+    }
+
+    /// Ends the line.
+    pub fn end_line(&mut self) {
+        self.byte(b'\n');
+        if self.len > self.buf.len() - 64 {
+            self.flush();
+        }
+    }
+
+    /// Writes out everything buffered.
+    pub fn flush(&mut self) {
+        if let Some(s) = self.stream.as_mut() {
+            // Nothing better to do if the host refuses output.
+            let _ = s.write_all(&self.buf[..self.len]);
+        }
+        self.len = 0;
+    }
+
+    fn byte(&mut self, b: u8) {
+        if self.len == self.buf.len() {
+            self.flush();
+        }
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+}
+
+/// Ends the program with `status` (QEMU exits with it).
+pub fn exit(status: u32) -> ! {
+    let block = [APPLICATION_EXIT, status];
+    loop {
+        // SAFETY: SYS_EXIT_EXTENDED reads the two-word block it is given.
+        unsafe { cortex_m_semihosting::syscall(SYS_EXIT_EXTENDED, &block) };
+    }
+}

@@ -1,0 +1,107 @@
+//! Device benchmark: builds the Cortex-M firmware for every task's model,
+//! runs it in QEMU under `-icount` and prints a Markdown table of executed
+//! instructions, multiply-accumulates, flash and RAM. RAM while running is
+//! the statics (the engine, placed in a static) plus the stack high-water
+//! mark during inference; decoding the model file at start-up has its own,
+//! larger stack peak, reported apart.
+//!
+//! ```text
+//! cargo run --release --example device_bench [-- --int16] [TASK...]
+//! ```
+//!
+//! Trained models are read from tests/models/<task>.elsm; a task without
+//! one runs a random stand-in of the same shape (int8 weights, or int16
+//! with `--int16`), marked in the table.
+
+use std::time::Duration;
+
+use echo_lstm::device::{build_and_run, require_qemu, workspace, Mode, Source, Target, TASKS};
+use infer_nostd::quantise::PrecisionPolicy;
+use infer_nostd::Model;
+
+/// Records per benchmark run: enough to average, few enough to be quick.
+const WINDOWS: usize = 20;
+const STREAM_STEPS: usize = 100;
+/// Code the firmware needs besides the model, with margin, when deciding
+/// whether a model fits the Cortex-M0's flash.
+const CODE_ALLOWANCE: usize = 48 << 10;
+
+fn main() {
+    require_qemu();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let policy = if args.iter().any(|a| a == "--int16") {
+        PrecisionPolicy::Int16
+    } else {
+        PrecisionPolicy::Int8
+    };
+    let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let scratch = workspace().join("target/device-bench");
+    println!(
+        "| target | task | instructions / window | MACs / window | instructions / MAC \
+         | code flash (B) | model flash (B) | RAM running (B): statics + stack \
+         | stack loading (B) |"
+    );
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for target in Target::ALL {
+        for task in TASKS
+            .iter()
+            .filter(|t| only.is_empty() || only.iter().any(|o| *o == t.name))
+        {
+            let (path, source) = task.model_file(&scratch, policy);
+            let bytes = std::fs::read(&path).expect("read model");
+            let model = Model::from_bytes(&bytes).expect("load model");
+            let name = match source {
+                Source::Committed => task.name.to_owned(),
+                Source::StandIn => format!("{} (stand-in)", task.name),
+            };
+            if bytes.len() + CODE_ALLOWANCE > target.flash_bytes() {
+                println!(
+                    "| {} | {name} | does not fit {} KiB of flash | | | | {} | | |",
+                    target.name(),
+                    target.flash_bytes() >> 10,
+                    bytes.len()
+                );
+                continue;
+            }
+            let records = if task.mode == Mode::Stream {
+                STREAM_STEPS
+            } else {
+                WINDOWS
+            };
+            let inputs = task.inputs(&model, records, 1);
+            let run = build_and_run(
+                target,
+                task.name,
+                &path,
+                &inputs,
+                &scratch,
+                Duration::from_secs(300),
+            );
+            let per = run.stat("instructions_per_record");
+            let macs = run.stat("macs_per_record");
+            let unit = if task.mode == Mode::Stream {
+                " per step"
+            } else {
+                ""
+            };
+            let code = run.stat("flash_bytes") - run.stat("model_bytes") - run.stat("inputs_bytes");
+            println!(
+                "| {} | {name} | {per}{unit} | {macs} | {:.2} | {code} | {} | {} = {} + {} | {} |",
+                target.name(),
+                per as f64 / macs.max(1) as f64,
+                run.stat("model_bytes"),
+                run.stat("static_bytes") + run.stat("stack_bytes"),
+                run.stat("static_bytes"),
+                run.stat("stack_bytes"),
+                run.stat("load_stack_bytes"),
+            );
+            eprintln!(
+                "{} {}: Model struct {} B, engine {} B",
+                target.name(),
+                task.name,
+                run.stat("model_struct_bytes"),
+                run.stat("engine_bytes")
+            );
+        }
+    }
+}

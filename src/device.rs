@@ -1,0 +1,448 @@
+//! Running models on emulated Cortex-M devices: the task models (or
+//! stand-ins while they are not committed), inputs, firmware builds, QEMU
+//! runs and the host engine's expected outputs. Shared by the QEMU parity
+//! test and the device benchmark example.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use infer_nostd::format::Input;
+use infer_nostd::quantise::{quantise, PrecisionPolicy};
+use infer_nostd::{HostEngine, Model};
+
+use crate::random_model::{random_model, random_window, Rng, Topology};
+
+#[allow(dead_code)] // The firmware reads this format; the host only writes it.
+#[path = "../examples/cortex-m/src/windows.rs"]
+mod windows;
+
+pub use windows::Mode;
+
+/// A Cortex-M target the firmware builds for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Cortex-M4F (DSP instructions), QEMU `mps2-an386`.
+    M4,
+    /// Cortex-M0, QEMU `microbit` (256 KiB flash, 16 KiB RAM).
+    M0,
+}
+
+impl Target {
+    /// Both targets.
+    pub const ALL: [Target; 2] = [Target::M4, Target::M0];
+
+    /// The rustc target triple.
+    pub fn triple(self) -> &'static str {
+        match self {
+            Target::M4 => "thumbv7em-none-eabihf",
+            Target::M0 => "thumbv6m-none-eabi",
+        }
+    }
+
+    /// Flash bytes of the emulated board.
+    pub fn flash_bytes(self) -> usize {
+        match self {
+            Target::M4 => 4 << 20,
+            Target::M0 => 256 << 10,
+        }
+    }
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::M4 => "Cortex-M4",
+            Target::M0 => "Cortex-M0",
+        }
+    }
+}
+
+/// One of the echo tasks, as the device runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Task {
+    /// Task name; the committed model is `tests/models/<name>.elsm`.
+    pub name: &'static str,
+    /// Whole windows, or a stream of single steps (echo-lag).
+    pub mode: Mode,
+    /// Stand-in topology, used while no trained model is committed.
+    topology: Topology,
+    /// Stand-in units per layer.
+    units: usize,
+    /// Stand-in one-hot classes.
+    classes: usize,
+    /// Stand-in window length.
+    window: usize,
+}
+
+/// Every task of TASKS.md, with the seed configurations' shapes.
+pub const TASKS: [Task; 5] = [
+    Task {
+        name: "echo-index",
+        mode: Mode::Windows,
+        topology: Topology::ManyToOne,
+        units: 25,
+        classes: 10,
+        window: 5,
+    },
+    Task {
+        name: "echo-whole",
+        mode: Mode::Windows,
+        topology: Topology::ManyToMany,
+        units: 20,
+        classes: 100,
+        window: 5,
+    },
+    Task {
+        name: "echo-partial",
+        mode: Mode::Windows,
+        topology: Topology::EncoderDecoder,
+        units: 150,
+        classes: 100,
+        window: 5,
+    },
+    Task {
+        name: "echo-lag",
+        mode: Mode::Stream,
+        topology: Topology::ManyToMany,
+        units: 50,
+        classes: 100,
+        window: 5,
+    },
+    Task {
+        name: "univariate",
+        mode: Mode::Windows,
+        topology: Topology::ReluRegression,
+        units: 50,
+        classes: 1,
+        window: 3,
+    },
+];
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where a model came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The trained model committed under tests/models/.
+    Committed,
+    /// A random model of the task's shape, quantised here.
+    StandIn,
+}
+
+impl Task {
+    /// The task's model file: the committed one if present, otherwise a
+    /// stand-in (see [`stand_in_file`](Self::stand_in_file)).
+    pub fn model_file(&self, scratch: &Path, policy: PrecisionPolicy) -> (PathBuf, Source) {
+        let committed = workspace()
+            .join("tests/models")
+            .join(format!("{}.elsm", self.name));
+        if committed.exists() {
+            (committed, Source::Committed)
+        } else {
+            (self.stand_in_file(scratch, policy), Source::StandIn)
+        }
+    }
+
+    /// A random model of the task's shape, quantised with `policy` into
+    /// `scratch` (the same model for the same policy every time).
+    pub fn stand_in_file(&self, scratch: &Path, policy: PrecisionPolicy) -> PathBuf {
+        let tag = match policy {
+            PrecisionPolicy::Int16 => "int16",
+            _ => "int8",
+        };
+        let path = scratch.join(format!("{}-standin-{tag}.elsm", self.name));
+        let float = random_model(self.topology, self.units, self.classes, self.window, 0xEC40);
+        let mut rng = Rng::new(0x5EED);
+        let calib: Vec<Vec<f32>> = (0..64).map(|_| random_window(&float, &mut rng)).collect();
+        let q = quantise(&float, &calib, policy).expect("quantise the stand-in model");
+        fs::create_dir_all(scratch).expect("create the scratch directory");
+        fs::write(&path, q.bytes).expect("write the stand-in model");
+        path
+    }
+
+    /// `records` fresh random records for `model` (seeded): windows of the
+    /// model's length, or single stream steps.
+    pub fn inputs(&self, model: &Model, records: usize, seed: u64) -> Inputs {
+        let steps = match self.mode {
+            Mode::Stream => 1,
+            Mode::Windows => match model.desc().window {
+                0 => self.window,
+                w => w as usize,
+            },
+        };
+        let width = steps * model.step_width();
+        let mut rng = Rng::new(seed);
+        let values = (0..records * width)
+            .map(|_| match model.desc().input {
+                Input::OneHot { classes } => rng.below(classes as usize) as i16,
+                // Dense inputs span [0, 1) in real units.
+                Input::Dense { .. } => model.quantise_input(rng.uniform(0.5) + 0.5),
+            })
+            .collect();
+        Inputs {
+            mode: self.mode,
+            width,
+            values,
+        }
+    }
+}
+
+/// The records a firmware run feeds the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inputs {
+    /// Windows or a stream.
+    pub mode: Mode,
+    /// Values per record.
+    pub width: usize,
+    /// All records' values, record after record.
+    pub values: Vec<i16>,
+}
+
+impl Inputs {
+    /// The inputs file the firmware embeds.
+    pub fn encode(&self) -> Vec<u8> {
+        windows::encode(self.mode, self.width, &self.values)
+    }
+
+    /// What the host engine predicts: one line of integers per record.
+    pub fn host_predictions(&self, model: &Model) -> Vec<Vec<i32>> {
+        let mut engine = Box::new(HostEngine::new(model.clone()).expect("host engine"));
+        let mut out = vec![0i32; 4096];
+        self.values
+            .chunks(self.width)
+            .map(|x| match self.mode {
+                Mode::Windows => {
+                    let n = engine.predict(x, &mut out).expect("host predict");
+                    out[..n].to_vec()
+                }
+                Mode::Stream => vec![engine.push(x).expect("host push")],
+            })
+            .collect()
+    }
+}
+
+/// What one firmware run printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// One line of predicted integers per record.
+    pub predictions: Vec<Vec<i32>>,
+    /// The `# name value` statistics, in order.
+    pub stats: Vec<(String, u64)>,
+    /// The ELF's path.
+    pub elf: PathBuf,
+}
+
+impl Run {
+    /// The statistic `name` (panics if the firmware did not print it).
+    pub fn stat(&self, name: &str) -> u64 {
+        self.stats
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("the firmware printed no `# {name}`"))
+    }
+}
+
+/// The firmware crate.
+pub fn firmware_dir() -> PathBuf {
+    workspace().join("examples/cortex-m")
+}
+
+/// Builds the firmware (release) for `target` embedding `model` and the
+/// inputs file `inputs`; returns the ELF, copied next to `inputs`.
+/// Panics with cargo's output on failure.
+pub fn build_firmware(target: Target, model: &Path, inputs: &Path) -> PathBuf {
+    // One build at a time: every build writes the same ELF path, which is
+    // copied next to the inputs before the next build may start.
+    static BUILD: Mutex<()> = Mutex::new(());
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let target_dir = workspace().join("target/cortex-m");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(firmware_dir())
+        .args(["build", "--release", "--quiet", "--target", target.triple()])
+        .env("ELSM_MODEL", model)
+        .env("ELSM_INPUTS", inputs)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        // The firmware's own .cargo/config.toml sets its flags: flags meant
+        // for the host build must not leak into it.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("ELSM_MEMORY")
+        .output()
+        .expect("run cargo to build the firmware");
+    assert!(
+        output.status.success(),
+        "building the firmware for {} with {} failed:\n{}",
+        target.triple(),
+        model.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let built = target_dir
+        .join(target.triple())
+        .join("release/echo-firmware");
+    let elf = inputs.with_extension("elf");
+    fs::copy(&built, &elf).expect("copy the firmware ELF");
+    elf
+}
+
+/// The QEMU command line the firmware's `.cargo/config.toml` gives as the
+/// runner for `target` (one definition: `cargo run` and the tests agree).
+pub fn qemu_command(target: Target) -> Vec<String> {
+    let config = fs::read_to_string(firmware_dir().join(".cargo/config.toml"))
+        .expect("read .cargo/config.toml");
+    let section = format!("[target.{}]", target.triple());
+    let after = config
+        .split_once(&section)
+        .unwrap_or_else(|| panic!("no {section} in .cargo/config.toml"))
+        .1;
+    let line = after
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("runner"))
+        .unwrap_or_else(|| panic!("no runner in {section}"));
+    let quoted = line.trim().trim_start_matches('=').trim().trim_matches('"');
+    quoted.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Fails with installation advice if QEMU is missing.
+pub fn require_qemu() {
+    let found = Command::new("qemu-system-arm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        matches!(found, Ok(s) if s.success()),
+        "qemu-system-arm is required for the device tests and benchmarks and was not found: \
+         install it (Debian/Ubuntu: `apt-get install -y qemu-system-arm`)"
+    );
+}
+
+/// How a QEMU run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The exit status, or `None` if the run was killed at the timeout.
+    pub status: Option<i32>,
+    /// Everything the firmware printed.
+    pub stdout: String,
+    /// QEMU's own messages.
+    pub stderr: String,
+}
+
+/// Runs `elf` in QEMU, killed after `timeout`.
+pub fn run_qemu(target: Target, elf: &Path, timeout: Duration) -> Exit {
+    let cmd = qemu_command(target);
+    let mut child = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg(elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start qemu-system-arm");
+    let pipe = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            r.read_to_string(&mut s).map(|_| s).unwrap_or_default()
+        })
+    };
+    let stdout = pipe(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = pipe(Box::new(child.stderr.take().expect("stderr")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for qemu") {
+            break status.code();
+        }
+        if start.elapsed() > timeout {
+            // Our own child: a hung firmware (a panic halts) never exits.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Exit {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// Runs `elf` in QEMU and parses its output; panics unless it exits with
+/// status 0 within `timeout`.
+pub fn run_firmware(target: Target, elf: &Path, timeout: Duration) -> Run {
+    let exit = run_qemu(target, elf, timeout);
+    let tail: Vec<&str> = exit.stdout.lines().rev().take(5).collect();
+    match exit.status {
+        Some(0) => parse_output(&exit.stdout, elf),
+        Some(s) => panic!(
+            "{} firmware exited with status {s}: {} (last lines: {tail:?})",
+            target.name(),
+            exit.stderr
+        ),
+        None => panic!(
+            "{} firmware did not finish within {timeout:?} (last lines: {tail:?})",
+            target.name()
+        ),
+    }
+}
+
+fn parse_output(text: &str, elf: &Path) -> Run {
+    let mut predictions = Vec::new();
+    let mut stats = Vec::new();
+    for line in text.lines() {
+        if let Some(stat) = line.strip_prefix("# ") {
+            let (name, value) = stat.split_once(' ').expect("statistic line");
+            stats.push((
+                name.to_owned(),
+                value.trim().parse().expect("statistic value"),
+            ));
+        } else {
+            let values = line
+                .split_whitespace()
+                .map(|v| v.parse().expect("predicted integer"))
+                .collect();
+            predictions.push(values);
+        }
+    }
+    Run {
+        predictions,
+        stats,
+        elf: elf.to_owned(),
+    }
+}
+
+/// Writes `inputs` into `scratch` as `<name>-<triple>.ewin` and builds
+/// the firmware embedding them and `model`; returns the ELF.
+pub fn build_with_inputs(
+    target: Target,
+    name: &str,
+    model: &Path,
+    inputs: &Inputs,
+    scratch: &Path,
+) -> PathBuf {
+    let inputs_path = scratch.join(format!("{name}-{}.ewin", target.triple()));
+    fs::create_dir_all(scratch).expect("create the scratch directory");
+    fs::write(&inputs_path, inputs.encode()).expect("write the inputs file");
+    build_firmware(target, model, &inputs_path)
+}
+
+/// Builds the firmware with `model` and `inputs` and runs it in QEMU.
+pub fn build_and_run(
+    target: Target,
+    name: &str,
+    model: &Path,
+    inputs: &Inputs,
+    scratch: &Path,
+    timeout: Duration,
+) -> Run {
+    let elf = build_with_inputs(target, name, model, inputs, scratch);
+    run_firmware(target, &elf, timeout)
+}

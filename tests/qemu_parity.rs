@@ -1,0 +1,167 @@
+//! Host/device parity: every task's model runs in the Cortex-M firmware
+//! under QEMU on fresh inputs, and every printed prediction must equal the
+//! host engine's, bit for bit (the raw regression value, not only the
+//! argmax). Cortex-M4 (the DSP kernels) runs every model; Cortex-M0 (the
+//! portable kernels) every model that fits its 256 KiB of flash.
+//!
+//! Needs `qemu-system-arm` (Debian: `apt-get install -y qemu-system-arm`)
+//! and the thumbv7em-none-eabihf and thumbv6m-none-eabi Rust targets; a
+//! missing one fails the test, never skips it. Trained models are read from
+//! tests/models/<task>.elsm; until one is committed, a random model of the
+//! task's shape stands in for it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use echo_lstm::device::{
+    build_with_inputs, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source, Target, Task,
+    TASKS,
+};
+use infer_nostd::quantise::PrecisionPolicy;
+use infer_nostd::Model;
+
+/// Fresh windows per task (at least 500).
+const WINDOWS: usize = 500;
+/// Values streamed through echo-lag (at least 500).
+const STREAM_STEPS: usize = 600;
+/// Flash the firmware needs besides the model, with margin.
+const CODE_ALLOWANCE: usize = 48 << 10;
+/// Longest a run may take (echo-partial on the M4 takes a few seconds).
+const TIMEOUT: Duration = Duration::from_secs(240);
+
+fn scratch() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-parity")
+}
+
+/// Runs `task`'s model on `target` and compares with the host engine;
+/// returns false if the model does not fit the target's flash.
+fn check(target: Target, task: &Task, policy: PrecisionPolicy, tag: &str) -> bool {
+    let (path, source) = task.model_file(&scratch(), policy);
+    let bytes = std::fs::read(&path).expect("read the model");
+    let model = Model::from_bytes(&bytes).expect("load the model");
+    if bytes.len() + CODE_ALLOWANCE > target.flash_bytes() {
+        return false;
+    }
+    let records = match task.mode {
+        Mode::Stream => STREAM_STEPS,
+        Mode::Windows => WINDOWS,
+    };
+    // Fresh inputs: the seed differs from any calibration or training data.
+    let inputs = task.inputs(&model, records, 0xD0_0D ^ records as u64);
+    let expected = inputs.host_predictions(&model);
+    let name = format!("{}-{tag}", task.name);
+    let elf = build_with_inputs(target, &name, &path, &inputs, &scratch());
+    let run = run_firmware(target, &elf, TIMEOUT);
+    assert_eq!(
+        run.predictions.len(),
+        expected.len(),
+        "{} {} ({source:?}): the device printed {} records, the host made {}",
+        target.name(),
+        task.name,
+        run.predictions.len(),
+        expected.len()
+    );
+    for (i, (got, want)) in run.predictions.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            got,
+            want,
+            "{} {} ({source:?}) record {i} (inputs {:?}): device != host",
+            target.name(),
+            task.name,
+            record(&inputs, i)
+        );
+    }
+    println!(
+        "{} {:<13} {:>9}: {} records bit-exact, {} instructions per record",
+        target.name(),
+        task.name,
+        if source == Source::Committed {
+            "trained"
+        } else {
+            "stand-in"
+        },
+        expected.len(),
+        run.stat("instructions_per_record")
+    );
+    true
+}
+
+fn record(inputs: &Inputs, i: usize) -> &[i16] {
+    &inputs.values[i * inputs.width..(i + 1) * inputs.width]
+}
+
+#[test]
+fn cortex_m4_predicts_exactly_what_the_host_predicts() {
+    require_qemu();
+    for task in &TASKS {
+        assert!(check(Target::M4, task, PrecisionPolicy::Int8, "m4"));
+    }
+}
+
+#[test]
+fn cortex_m0_predicts_exactly_what_the_host_predicts() {
+    require_qemu();
+    let fitted: Vec<&str> = TASKS
+        .iter()
+        .filter(|t| check(Target::M0, t, PrecisionPolicy::Int8, "m0"))
+        .map(|t| t.name)
+        .collect();
+    // The seed configurations of every task but echo-partial fit.
+    assert!(fitted.len() >= 4, "only {fitted:?} fit the Cortex-M0");
+}
+
+#[test]
+fn int16_weights_are_bit_exact_on_cortex_m4() {
+    // The SMLALD path: stand-ins with every weight tensor in int16.
+    require_qemu();
+    let scratch = scratch().join("int16");
+    for task in TASKS
+        .iter()
+        .filter(|t| t.name == "echo-whole" || t.name == "echo-lag")
+    {
+        let path = task.stand_in_file(&scratch, PrecisionPolicy::Int16);
+        let bytes = std::fs::read(&path).expect("read the model");
+        let model = Model::from_bytes(&bytes).expect("load the model");
+        let inputs = task.inputs(&model, 200, 7);
+        let elf = build_with_inputs(
+            Target::M4,
+            &format!("{}-int16", task.name),
+            &path,
+            &inputs,
+            &scratch,
+        );
+        let run = run_firmware(Target::M4, &elf, TIMEOUT);
+        assert_eq!(
+            run.predictions,
+            inputs.host_predictions(&model),
+            "{} int16",
+            task.name
+        );
+    }
+}
+
+#[test]
+fn an_engine_error_exits_non_zero() {
+    require_qemu();
+    let task = TASKS
+        .iter()
+        .find(|t| t.name == "echo-index")
+        .expect("echo-index");
+    let (path, _) = task.model_file(&scratch(), PrecisionPolicy::Int8);
+    let bytes = std::fs::read(&path).expect("read the model");
+    let model = Model::from_bytes(&bytes).expect("load the model");
+    let mut inputs = task.inputs(&model, 3, 1);
+    // A class index past the one-hot range in the second window.
+    let last = inputs.width + 1;
+    inputs.values[last] = i16::MAX;
+    let elf = build_with_inputs(Target::M4, "bad-input", &path, &inputs, &scratch());
+    let exit = run_qemu(Target::M4, &elf, TIMEOUT);
+    // Exit status 10 + the error's number: InputOutOfRange is 10.
+    assert_eq!(exit.status, Some(20), "stdout: {}", exit.stdout);
+    assert_eq!(
+        exit.stdout.lines().count(),
+        2,
+        "one window, then the error: {}",
+        exit.stdout
+    );
+}
