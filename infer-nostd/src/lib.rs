@@ -33,6 +33,8 @@ mod model;
 #[cfg(feature = "serialize")]
 pub mod quantise;
 mod runner;
+#[cfg(target_arch = "x86_64")]
+mod simd_x86;
 mod tensor;
 
 pub use error::Error;

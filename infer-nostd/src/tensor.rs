@@ -132,6 +132,11 @@ impl Matrix<'_> {
                 let acc = dot4_i8(rows.bytes, x);
                 [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
             }
+            #[cfg(all(target_arch = "x86_64", not(arm_dsp)))]
+            Precision::Int8 => {
+                let acc = crate::simd_x86::dot4_i8(rows.bytes, x);
+                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+            }
             _ => rows.index.map(|r| self.row_dot(r, x)),
         }
     }
@@ -217,7 +222,11 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
 }
 
 /// Dot product of int8 weights (bytes) and int16 values, in i32.
-#[cfg(not(arm_dsp))]
+#[cfg(all(not(arm_dsp), target_arch = "x86_64"))]
+use crate::simd_x86::dot_i8;
+
+/// Dot product of int8 weights (bytes) and int16 values, in i32.
+#[cfg(all(not(arm_dsp), not(target_arch = "x86_64")))]
 #[inline(always)]
 fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
     w.iter()
