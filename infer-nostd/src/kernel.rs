@@ -27,8 +27,13 @@ pub trait Kernel {
     /// A head output (logit or regression value).
     type Output: Copy + PartialOrd + core::fmt::Debug;
 
-    /// Converts one quantised dense input value.
-    fn dense_input(raw: i16, scale: f32) -> Self::Value;
+    /// One timestep of quantised dense input as this arithmetic's vector:
+    /// the raw values themselves, or converted into `buf`.
+    fn dense_vector<'x>(
+        raw: &'x [i16],
+        scale: f32,
+        buf: &'x mut [Self::Value],
+    ) -> &'x [Self::Value];
 
     /// The input part (with bias) of every gate row for input `x`, whose
     /// real value per unit is `in_scale`, into `out[..4 * units]`.
@@ -88,7 +93,7 @@ impl Kernel for Fixed {
     type Value = i16;
     type Output = i32;
 
-    fn dense_input(raw: i16, _scale: f32) -> i16 {
+    fn dense_vector<'x>(raw: &'x [i16], _scale: f32, _buf: &'x mut [i16]) -> &'x [i16] {
         raw
     }
 
@@ -216,8 +221,11 @@ impl Kernel for Float {
     type Value = f32;
     type Output = f32;
 
-    fn dense_input(raw: i16, scale: f32) -> f32 {
-        raw as f32 * scale
+    fn dense_vector<'x>(raw: &'x [i16], scale: f32, buf: &'x mut [f32]) -> &'x [f32] {
+        for (dst, &v) in buf.iter_mut().zip(raw) {
+            *dst = v as f32 * scale;
+        }
+        buf.get(..raw.len()).unwrap_or(buf)
     }
 
     fn project(layer: &LstmLayer, w: &LstmWeights, x: &[f32], in_scale: f32, out: &mut [f32]) {

@@ -40,8 +40,6 @@ struct State<V, const H: usize, const L: usize, const T: usize> {
     c: [[V; H]; L],
     /// The new hidden vector while a step computes.
     scratch: [V; H],
-    /// One dense input step, or the encoder-decoder context (2H wide).
-    input: [[V; H]; 2],
     /// The first decoder layer's projected context (4H wide).
     cache: [[V; H]; 4],
     /// Two sequence buffers of T steps, 2H wide each, for bidirectional stacks.
@@ -55,7 +53,6 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
             h: [[z; H]; L],
             c: [[z; H]; L],
             scratch: [z; H],
-            input: [[z; H]; 2],
             cache: [[z; H]; 4],
             seq: [[[[z; H]; 2]; T]; 2],
         }
@@ -67,6 +64,43 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
         for l in from..to.min(L) {
             self.h[l] = [z; H];
             self.c[l] = [z; H];
+        }
+    }
+
+    /// Puts the encoder's final output in row 0 of sequence buffer 0. From
+    /// a bidirectional output sequence that is the forward direction after
+    /// the last step and the backward direction after its last step
+    /// (timestep 0), as Keras does.
+    fn place_context(&mut self, layer: &LstmLayer, from: ContextFrom, steps: usize) {
+        let u = layer.units as usize;
+        let last = steps.saturating_sub(1) * 2 * H;
+        let [a, b] = &mut self.seq;
+        let a = a.as_flattened_mut().as_flattened_mut();
+        match from {
+            ContextFrom::Hidden(l) => {
+                if let (Some(dst), Some(src)) =
+                    (a.get_mut(..u), self.h.get(l).and_then(|h| h.get(..u)))
+                {
+                    dst.copy_from_slice(src);
+                }
+            }
+            ContextFrom::Sequence(0) => {
+                if last + u <= a.len() {
+                    a.copy_within(last..last + u, 0);
+                }
+            }
+            ContextFrom::Sequence(_) => {
+                let b = b.as_flattened().as_flattened();
+                let mut copy = |from: usize, to: usize| {
+                    if let (Some(dst), Some(src)) = (a.get_mut(to..to + u), b.get(from..from + u)) {
+                        dst.copy_from_slice(src);
+                    }
+                };
+                copy(last, 0);
+                if layer.backward.is_some() {
+                    copy(u, u);
+                }
+            }
         }
     }
 
@@ -86,9 +120,8 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
             h,
             c,
             scratch,
-            input,
+            cache,
             seq,
-            ..
         } = self;
         let (Some(h), Some(c)) = (h.first_mut(), c.first_mut()) else {
             return 0;
@@ -111,9 +144,13 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                     let t = if dir == 0 { k } else { steps - 1 - k };
                     let x = match (l, source) {
                         (0, Source::Window(window)) => {
-                            encoder_input::<K>(d, window, t, input.as_flattened_mut())
+                            encoder_input::<K>(d, window, t, cache.as_flattened_mut())
                         }
-                        (0, Source::Context(width)) => StepInput::Vector(row(input, width)),
+                        // The context waits in row 0 of buffer 0, which is
+                        // `src` (unwritten) while layer 0 runs.
+                        (0, Source::Context(width)) => {
+                            StepInput::Vector(src.first().map_or(&[], |r| row(r, width)))
+                        }
                         _ => StepInput::Vector(row(&src[t], prev_width)),
                     };
                     K::step(layer, w, x, scale, h, c, scratch);
@@ -135,8 +172,17 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
 enum Source<'x> {
     /// The caller's window.
     Window(&'x [i16]),
-    /// The context vector of this width in `State::input`, at every step.
+    /// The context vector of this width, in row 0 of sequence buffer 0, at every step.
     Context(usize),
+}
+
+/// Where the encoder's final output is when it moves to sequence buffer 0.
+#[derive(Clone, Copy)]
+enum ContextFrom {
+    /// The output sequence in this sequence buffer (a bidirectional stack).
+    Sequence(usize),
+    /// This layer's hidden state (a forward stack).
+    Hidden(usize),
 }
 
 impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K, H, L, T> {
@@ -248,10 +294,10 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             h,
             c,
             scratch,
-            input,
+            cache,
             ..
         } = &mut self.state;
-        let x = encoder_input::<K>(d, step, 0, input.as_flattened_mut());
+        let x = encoder_input::<K>(d, step, 0, cache.as_flattened_mut());
         let last = stack_step::<K, H>(&d.encoder, x, input_scale(d), h, c, scratch);
         let layer = last_layer(&d.encoder);
         emit(
@@ -277,106 +323,110 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     }
 
     /// Runs a checked window, calling `emit(output step, hidden vector, its scale)`.
+    ///
+    /// The encoder's final output (the context) stays in the last encoder
+    /// layer's hidden state or, when a stack is bidirectional, in row 0 of
+    /// sequence buffer 0.
     fn run(&mut self, window: &[i16], steps: usize, mut emit: impl FnMut(usize, &[K::Value], f32)) {
         let d = self.model.desc();
         let st = &mut self.state;
         st.clear(0, L);
         let enc = &d.encoder;
         let enc_last = last_layer(enc);
-        let enc_width = enc_last.output_width();
+        let (width, scale) = (enc_last.output_width(), enc_last.hidden_scale());
         let every = matches!(d.outputs, Outputs::EveryStep);
-        // The encoder; its final output is left in `st.input` unless every step was emitted.
+        let decoder = match &d.outputs {
+            Outputs::EncoderDecoder { steps, decoder } => Some((*steps as usize, decoder)),
+            _ => None,
+        };
+        let context_in_seq =
+            enc.has_bidirectional() || decoder.is_some_and(|(_, s)| s.has_bidirectional());
         if enc.has_bidirectional() {
             let buf = st.sequence::<K>(d, enc, Source::Window(window), steps, input_scale(d));
             if every {
                 for t in 0..steps {
-                    emit(t, row(&st.seq[buf][t], enc_width), enc_last.hidden_scale());
+                    emit(t, row(&st.seq[buf][t], width), scale);
                 }
                 return;
             }
-            final_output(enc_last, &st.seq[buf], steps, st.input.as_flattened_mut());
+            st.place_context(enc_last, ContextFrom::Sequence(buf), steps);
         } else {
             for t in 0..steps {
                 let State {
                     h,
                     c,
                     scratch,
-                    input,
+                    cache,
                     ..
                 } = st;
-                let x = encoder_input::<K>(d, window, t, input.as_flattened_mut());
+                let x = encoder_input::<K>(d, window, t, cache.as_flattened_mut());
                 let last = stack_step::<K, H>(enc, x, input_scale(d), h, c, scratch);
                 if every {
-                    emit(t, prefix(&h[last], enc_width), enc_last.hidden_scale());
+                    emit(t, prefix(&h[last], width), scale);
                 }
             }
             if every {
                 return;
             }
-            let last = enc.layers.len() - 1;
-            let n = enc_width.min(H);
-            st.input.as_flattened_mut()[..n].copy_from_slice(&st.h[last][..n]);
+            if context_in_seq {
+                st.place_context(enc_last, ContextFrom::Hidden(enc.layers.len() - 1), steps);
+            }
         }
-        let Outputs::EncoderDecoder {
-            steps: dec_steps,
-            decoder,
-        } = &d.outputs
-        else {
-            emit(0, row(&st.input, enc_width), enc_last.hidden_scale());
-            return;
-        };
-        self::decode::<K, H, L, T>(
-            d,
-            decoder,
-            *dec_steps as usize,
-            enc.layers.len(),
-            st,
-            &mut emit,
-        );
+        match decoder {
+            None => emit(
+                0,
+                context(context_in_seq, &st.h, &st.seq, enc.layers.len(), width),
+                scale,
+            ),
+            Some((steps, decoder)) => {
+                decode::<K, H, L, T>(d, decoder, steps, context_in_seq, st, &mut emit)
+            }
+        }
     }
 }
 
-/// Runs the decoder stack on the context in `st.input`.
+/// Runs the decoder stack on the encoder's context.
 fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     d: &ModelDesc,
     decoder: &Stack,
     steps: usize,
-    first: usize,
+    context_in_seq: bool,
     st: &mut State<K::Value, H, L, T>,
     emit: &mut impl FnMut(usize, &[K::Value], f32),
 ) {
-    let context_scale = last_layer(&d.encoder).hidden_scale();
+    let enc_last = last_layer(&d.encoder);
+    let (context_width, context_scale) = (enc_last.output_width(), enc_last.hidden_scale());
     let dec_last = last_layer(decoder);
-    let width = dec_last.output_width();
+    let (width, scale) = (dec_last.output_width(), dec_last.hidden_scale());
     if decoder.has_bidirectional() {
-        let source = Source::Context(last_layer(&d.encoder).output_width());
+        let source = Source::Context(context_width);
         let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
         for t in 0..steps {
-            emit(t, row(&st.seq[buf][t], width), dec_last.hidden_scale());
+            emit(t, row(&st.seq[buf][t], width), scale);
         }
         return;
     }
+    let first = d.encoder.layers.len();
     let first_layer = &decoder.layers[0];
-    let width_in = last_layer(&d.encoder).output_width();
-    K::project(
-        first_layer,
-        &first_layer.forward,
-        row(&st.input, width_in),
-        context_scale,
-        st.cache.as_flattened_mut(),
-    );
     let State {
         h,
         c,
         scratch,
         cache,
-        ..
+        seq,
     } = st;
+    K::project(
+        first_layer,
+        &first_layer.forward,
+        context(context_in_seq, h, seq, first, context_width),
+        context_scale,
+        cache.as_flattened_mut(),
+    );
     let (h, c) = (&mut h[first..], &mut c[first..]);
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
         let last = stack_step::<K, H>(decoder, x, context_scale, h, c, scratch);
-        emit(t, prefix(&h[last], width), dec_last.hidden_scale());
+        emit(t, prefix(&h[last], width), scale);
     }
 }
 
@@ -422,10 +472,10 @@ fn input_scale(d: &ModelDesc) -> f32 {
 }
 
 /// Timestep `t` of `window` as the first encoder layer's input (dense
-/// values are converted into `buf`).
+/// values are converted into `buf` when the arithmetic needs it).
 fn encoder_input<'x, K: Kernel>(
     d: &ModelDesc,
-    window: &[i16],
+    window: &'x [i16],
     t: usize,
     buf: &'x mut [K::Value],
 ) -> StepInput<'x, K::Value> {
@@ -434,10 +484,7 @@ fn encoder_input<'x, K: Kernel>(
         Input::Dense { features, scale } => {
             let f = features as usize;
             let raw = window.get(t * f..(t + 1) * f).unwrap_or(&[]);
-            for (dst, &v) in buf.iter_mut().zip(raw) {
-                *dst = K::dense_input(v, scale);
-            }
-            StepInput::Vector(buf.get(..f).unwrap_or(&[]))
+            StepInput::Vector(K::dense_vector(raw, scale, buf))
         }
     }
 }
@@ -468,27 +515,20 @@ fn stack_step<K: Kernel, const H: usize>(
     stack.layers.len() - 1
 }
 
-/// A stack's final output from its last layer's output sequence: the
-/// forward direction after the last step and, for a bidirectional layer,
-/// the backward direction after its last step (timestep 0), as Keras does.
-fn final_output<V: Copy, const H: usize, const T: usize>(
-    layer: &LstmLayer,
-    seq: &[[[V; H]; 2]; T],
-    steps: usize,
-    out: &mut [V],
-) {
-    let u = layer.units as usize;
-    let (Some(last), Some(first)) = (seq.get(steps.wrapping_sub(1)), seq.first()) else {
-        return;
-    };
-    for dir in 0..layer.directions() {
-        let from = if dir == 0 { last } else { first };
-        if let (Some(dst), Some(src)) = (
-            out.get_mut(dir * u..(dir + 1) * u),
-            from.as_flattened().get(dir * u..(dir + 1) * u),
-        ) {
-            dst.copy_from_slice(src);
-        }
+/// The encoder's final output of `width` values: row 0 of sequence buffer
+/// 0 when `in_seq`, else the hidden state of encoder layer `layers - 1`.
+fn context<'s, V, const H: usize, const T: usize>(
+    in_seq: bool,
+    h: &'s [[V; H]],
+    seq: &'s [[[[V; H]; 2]; T]; 2],
+    layers: usize,
+    width: usize,
+) -> &'s [V] {
+    if in_seq {
+        seq[0].first().map_or(&[], |r| row(r, width))
+    } else {
+        h.get(layers.wrapping_sub(1))
+            .map_or(&[], |h| prefix(h, width))
     }
 }
 
