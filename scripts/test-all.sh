@@ -29,3 +29,12 @@ cargo build -p infer-nostd --release --target thumbv7em-none-eabihf
 
 say "tests (unit, property, golden, parity, QEMU)"
 cargo test --workspace
+
+say "fuzz harness: lints, seed and regression replay, then a bounded fuzz run"
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+cargo test --manifest-path fuzz/Cargo.toml
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash fuzz/run-bounded.sh
+
+say "firmware lints"
+(cd examples/cortex-m && cargo fmt --check && cargo clippy --release -- -D warnings)

@@ -47,7 +47,10 @@ fn load16(x: &[i16; STEP]) -> (__m128i, __m128i) {
 }
 
 fn tail(w: &[u8], x: &[i16]) -> i32 {
-    w.iter().zip(x).map(|(&w, &x)| (w as i8 as i32) * (x as i32)).sum()
+    w.iter()
+        .zip(x)
+        .map(|(&w, &x)| (w as i8 as i32) * (x as i32))
+        .sum()
 }
 
 /// One int8 row times `x` (the shorter length counts).
