@@ -330,7 +330,7 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
                             assert!((0..rows as i32).contains(&p), "push: class {p} of {rows}");
                         }
                     }
-                    Err(e) => assert_push_error(d, &step, model.step_width(), e),
+                    Err(e) => assert_push_error(&d, &step, model.step_width(), e),
                 }
             }
             3 => {
@@ -340,7 +340,7 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
                 match r.push_logits(&step, &mut out) {
                     Ok(()) => assert_eq!(short, 0, "push_logits filled a short buffer"),
                     Err(Error::OutputTooShort) => assert_eq!(short, 1, "push_logits: buffer fits"),
-                    Err(e) => assert_push_error(d, &step, model.step_width(), e),
+                    Err(e) => assert_push_error(&d, &step, model.step_width(), e),
                 }
             }
             4 => r.reset(),
@@ -420,7 +420,7 @@ fn logits_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
                 .expect("predict after predict_logits");
             for (k, p) in preds.iter().enumerate() {
                 let want =
-                    expected_prediction::<K>(model.desc(), &logits[k * rows..(k + 1) * rows]);
+                    expected_prediction::<K>(&model.desc(), &logits[k * rows..(k + 1) * rows]);
                 assert_eq!(*p, want, "predict vs predict_logits at output step {k}");
             }
         }
@@ -446,7 +446,7 @@ fn stream_matches_window<K: Kernel, const H: usize, const L: usize, const T: usi
     window: &[i16],
 ) {
     let model = r.model().clone();
-    if !streamable(model.desc()) || window_error(r, window).is_some() {
+    if !streamable(&model.desc()) || window_error(r, window).is_some() {
         return;
     }
     let width = model.step_width();

@@ -29,6 +29,7 @@ mod error;
 pub mod fixed;
 pub mod format;
 pub mod kernel;
+mod layers;
 mod model;
 #[cfg(feature = "serialize")]
 pub mod quantise;
@@ -39,5 +40,6 @@ mod tensor;
 
 pub use error::Error;
 pub use kernel::{Fixed, Float, Kernel};
-pub use model::{Model, MAX_COLS};
+pub use layers::{LayerIter, Layers};
+pub use model::{Model, Readout, MAX_COLS};
 pub use runner::{Engine, HostEngine, HostReference, Reference, Runner};

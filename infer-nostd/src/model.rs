@@ -5,17 +5,55 @@
 use crate::error::Error;
 use crate::format::{
     CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
-    Stack, CRC32, FORMAT_VERSION, GATE_FRAC, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
+    Stack, CRC32, FORMAT_VERSION, GATE_FRAC, HEADER_LEN, MAGIC, MAX_SHIFT, MAX_STACK_LAYERS,
+    UNIT_FRAC,
 };
+use crate::layers::Layers;
 use crate::tensor::pow2;
 
 /// Widest input any matrix row may have (keeps int8 dot products in i32).
 pub const MAX_COLS: usize = 511;
 
-/// A validated model, borrowing its tensors from the file bytes.
+/// How a validated model's outputs are taken (the runtime view of
+/// [`Outputs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readout<'a> {
+    /// Many-to-one.
+    LastStep,
+    /// Many-to-many.
+    EveryStep,
+    /// The encoder's last output repeated `steps` times into a decoder stack.
+    EncoderDecoder {
+        /// Output steps.
+        steps: u16,
+        /// The decoder layers.
+        decoder: Layers<'a>,
+    },
+}
+
+/// A validated model, borrowing everything from the file bytes: its layers
+/// are decoded as they are visited, so the model itself is a few words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model<'a> {
-    desc: ModelDesc<'a>,
+    label: &'a str,
+    window: u16,
+    input: Input,
+    encoder: Layers<'a>,
+    readout: Readout<'a>,
+    head: Head<'a>,
+}
+
+/// Takes one `T` from the front of `bytes`.
+fn take<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), Error> {
+    postcard::take_from_bytes(bytes).map_err(decode_error)
+}
+
+/// Maps postcard's decoding errors to the engine's.
+fn decode_error(e: postcard::Error) -> Error {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
+        _ => Error::Malformed,
+    }
 }
 
 impl<'a> Model<'a> {
@@ -33,29 +71,99 @@ impl<'a> Model<'a> {
         if version < FORMAT_VERSION {
             return Err(Error::UnsupportedVersion(version));
         }
-        let (desc, rest) =
-            postcard::take_from_bytes_crc32::<ModelDesc<'a>>(payload, CRC32.digest()).map_err(
-                |e| match e {
-                    postcard::Error::DeserializeBadCrc => Error::BadCrc,
-                    postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
-                    _ => Error::Malformed,
-                },
-            )?;
-        if !rest.is_empty() {
-            return Err(Error::TrailingBytes);
+        // The payload is a `ModelDesc` taken field by field (postcard has
+        // no framing), so the stacks can stay encoded; then the CRC.
+        let (label, rest) = take(payload)?;
+        let (window, rest) = take(rest)?;
+        let (input, rest) = take(rest)?;
+        let (encoder, rest) = Layers::take(rest).map_err(decode_error)?;
+        let (readout, rest) = match take::<u32>(rest)? {
+            (0, rest) => (Readout::LastStep, rest),
+            (1, rest) => (Readout::EveryStep, rest),
+            (2, rest) => {
+                let (steps, rest) = take(rest)?;
+                let (decoder, rest) = Layers::take(rest).map_err(decode_error)?;
+                (Readout::EncoderDecoder { steps, decoder }, rest)
+            }
+            _ => return Err(Error::Malformed),
+        };
+        let (head, rest) = take(rest)?;
+        let crc = match rest {
+            [a, b, c, d] => u32::from_le_bytes([*a, *b, *c, *d]),
+            [_, _, _, _, ..] => return Err(Error::TrailingBytes),
+            _ => return Err(Error::Truncated),
+        };
+        if CRC32.checksum(&payload[..payload.len() - 4]) != crc {
+            return Err(Error::BadCrc);
         }
-        validate(&desc)?;
-        Ok(Model { desc })
+        let model = Model {
+            label,
+            window,
+            input,
+            encoder,
+            readout,
+            head,
+        };
+        validate(&model)?;
+        Ok(model)
     }
 
-    /// The decoded description.
-    pub fn desc(&self) -> &ModelDesc<'a> {
-        &self.desc
+    /// The free-text label (the task name).
+    pub fn label(&self) -> &'a str {
+        self.label
+    }
+
+    /// The window length the model was trained on (0: any).
+    pub fn window(&self) -> u16 {
+        self.window
+    }
+
+    /// The input encoding.
+    pub fn input(&self) -> Input {
+        self.input
+    }
+
+    /// The (encoder) LSTM stack.
+    pub fn encoder(&self) -> Layers<'a> {
+        self.encoder
+    }
+
+    /// How outputs are taken.
+    pub fn readout(&self) -> Readout<'a> {
+        self.readout
+    }
+
+    /// The dense head.
+    pub fn head(&self) -> &Head<'a> {
+        &self.head
+    }
+
+    /// The whole description, decoded (for tools: about 1.3 KB on a
+    /// 32-bit stack; running a model never needs it).
+    pub fn desc(&self) -> ModelDesc<'a> {
+        let stack = |layers: Layers<'a>| Stack {
+            layers: layers.iter().take(MAX_STACK_LAYERS).collect(),
+        };
+        ModelDesc {
+            label: self.label,
+            window: self.window,
+            input: self.input,
+            encoder: stack(self.encoder),
+            outputs: match self.readout {
+                Readout::LastStep => Outputs::LastStep,
+                Readout::EveryStep => Outputs::EveryStep,
+                Readout::EncoderDecoder { steps, decoder } => Outputs::EncoderDecoder {
+                    steps,
+                    decoder: stack(decoder),
+                },
+            },
+            head: self.head,
+        }
     }
 
     /// Values one timestep of input holds (1 for one-hot input).
     pub fn step_width(&self) -> usize {
-        match self.desc.input {
+        match self.input {
             Input::OneHot { .. } => 1,
             Input::Dense { features, .. } => features as usize,
         }
@@ -63,23 +171,23 @@ impl<'a> Model<'a> {
 
     /// Output steps for a window of `steps` timesteps.
     pub fn output_steps(&self, steps: usize) -> usize {
-        match &self.desc.outputs {
-            Outputs::LastStep => 1,
-            Outputs::EveryStep => steps,
-            Outputs::EncoderDecoder { steps, .. } => *steps as usize,
+        match self.readout {
+            Readout::LastStep => 1,
+            Readout::EveryStep => steps,
+            Readout::EncoderDecoder { steps, .. } => steps as usize,
         }
     }
 
     /// Outputs of the head per output step (classes, or 1 for regression).
     pub fn head_outputs(&self) -> usize {
-        self.desc.head.dense.rows as usize
+        self.head.dense.rows as usize
     }
 
     /// Quantises one real dense input value to the model's input scale
     /// (round half away from zero, saturating). One-hot models return the
     /// value truncated to an index.
     pub fn quantise_input(&self, x: f32) -> i16 {
-        let q = match self.desc.input {
+        let q = match self.input {
             Input::Dense { scale, .. } => x / scale,
             Input::OneHot { .. } => x,
         };
@@ -89,41 +197,41 @@ impl<'a> Model<'a> {
 
     /// The real value of a raw head output (a regression prediction).
     pub fn dequantise_output(&self, raw: i32) -> f32 {
-        raw as f32 * self.desc.head.output_scale
+        raw as f32 * self.head.output_scale
     }
 
     /// Multiply-accumulates one window of `steps` timesteps needs, counting
     /// the one-hot input as a gather (no multiplies) and the decoder's
-    /// repeated input projection once.
+    /// repeated input projection once (saturating: never overflows).
     pub fn macs_per_window(&self, steps: usize) -> usize {
-        let d = &self.desc;
-        let stack_macs = |stack: &Stack, first_cols: usize, steps: usize, first_once: bool| {
+        let stack_macs = |stack: Layers, first_cols: usize, steps: usize, first_once: bool| {
             let mut cols = first_cols;
-            let mut total = 0;
-            for (i, l) in stack.layers.iter().enumerate() {
+            let mut total = 0usize;
+            for (i, l) in stack.iter().enumerate() {
                 let rows = 4 * l.units as usize * l.directions();
-                let input = if i == 0 && first_once {
-                    rows * cols
-                } else {
-                    rows * cols * steps
-                };
-                total += input + rows * l.units as usize * steps;
+                let input_times = if i == 0 && first_once { 1 } else { steps };
+                let input = (rows * cols).saturating_mul(input_times);
+                let recurrent = (rows * l.units as usize).saturating_mul(steps);
+                total = total.saturating_add(input).saturating_add(recurrent);
                 cols = l.output_width();
             }
             (total, cols)
         };
-        let first = match d.input {
+        let first = match self.input {
             Input::OneHot { .. } => 0,
             Input::Dense { features, .. } => features as usize,
         };
-        let (enc, width) = stack_macs(&d.encoder, first, steps, false);
-        let (dec, width) = match &d.outputs {
-            Outputs::EncoderDecoder { steps: s, decoder } => {
-                stack_macs(decoder, width, *s as usize, true)
+        let (enc, width) = stack_macs(self.encoder, first, steps, false);
+        let (dec, width) = match self.readout {
+            Readout::EncoderDecoder { steps: s, decoder } => {
+                stack_macs(decoder, width, s as usize, true)
             }
             _ => (0, width),
         };
-        enc + dec + self.output_steps(steps) * d.head.dense.rows as usize * width
+        let head = self
+            .output_steps(steps)
+            .saturating_mul(self.head.dense.rows as usize * width);
+        enc.saturating_add(dec).saturating_add(head)
     }
 }
 
@@ -162,7 +270,7 @@ impl LstmLayer<'_> {
 }
 
 impl Stack<'_> {
-    /// Whether any layer is bidirectional (then the stack runs layer by layer).
+    /// Whether any layer is bidirectional.
     pub fn has_bidirectional(&self) -> bool {
         self.layers.iter().any(|l| l.backward.is_some())
     }
@@ -210,9 +318,9 @@ fn validate_direction(w: &LstmWeights, units: usize, input_cols: usize) -> Resul
 }
 
 /// Validates a stack fed by `input_cols`-wide vectors; returns its output width.
-fn validate_stack(stack: &Stack, mut input_cols: usize) -> Result<usize, Error> {
-    check(!stack.layers.is_empty(), Error::Shape("empty LSTM stack"))?;
-    for layer in &stack.layers {
+fn validate_stack(stack: Layers, mut input_cols: usize) -> Result<usize, Error> {
+    check(!stack.is_empty(), Error::Shape("empty LSTM stack"))?;
+    for layer in &stack {
         let units = layer.units as usize;
         check(units >= 1, Error::Shape("LSTM layer without units"))?;
         check(
@@ -242,7 +350,7 @@ fn validate_stack(stack: &Stack, mut input_cols: usize) -> Result<usize, Error> 
     Ok(input_cols)
 }
 
-fn validate(d: &ModelDesc) -> Result<(), Error> {
+fn validate(d: &Model) -> Result<(), Error> {
     let first_cols = match d.input {
         Input::OneHot { classes } => {
             check(classes >= 1, Error::Shape("one-hot input without classes"))?;
@@ -257,12 +365,12 @@ fn validate(d: &ModelDesc) -> Result<(), Error> {
             features as usize
         }
     };
-    let encoder_cols = validate_stack(&d.encoder, first_cols)?;
-    let head_cols = match &d.outputs {
-        Outputs::LastStep | Outputs::EveryStep => encoder_cols,
-        Outputs::EncoderDecoder { steps, decoder } => {
+    let encoder_cols = validate_stack(d.encoder, first_cols)?;
+    let head_cols = match d.readout {
+        Readout::LastStep | Readout::EveryStep => encoder_cols,
+        Readout::EncoderDecoder { steps, decoder } => {
             check(
-                *steps >= 1,
+                steps >= 1,
                 Error::Shape("encoder-decoder without output steps"),
             )?;
             validate_stack(decoder, encoder_cols)?

@@ -9,9 +9,10 @@
 //! the first decoder layer's input kernel once per window.
 
 use crate::error::Error;
-use crate::format::{HeadKind, Input, LstmLayer, ModelDesc, Outputs, Stack};
+use crate::format::{HeadKind, Input, LstmLayer};
 use crate::kernel::{Fixed, Float, Kernel, StepInput};
-use crate::model::Model;
+use crate::layers::Layers;
+use crate::model::{Model, Readout};
 
 /// A model with the buffers to run it: `H` is the most units per layer
 /// direction, `L` the most layers (encoder and decoder together), `T` the
@@ -110,8 +111,8 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
     /// layer's outputs.
     fn sequence<K: Kernel<Value = V>>(
         &mut self,
-        d: &ModelDesc,
-        stack: &Stack,
+        d: &Model,
+        stack: Layers,
         source: Source<'_>,
         steps: usize,
         x_scale: f32,
@@ -129,7 +130,7 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
         let mut cur = 0;
         let mut scale = x_scale;
         let mut prev_width = 0;
-        for (l, layer) in stack.layers.iter().enumerate() {
+        for (l, layer) in stack.iter().enumerate() {
             let [a, b] = seq;
             let (src, dst) = if cur == 0 { (&*a, b) } else { (&*b, a) };
             let u = layer.units as usize;
@@ -153,7 +154,7 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                         }
                         _ => StepInput::Vector(row(&src[t], prev_width)),
                     };
-                    K::step(layer, w, x, scale, h, c, scratch);
+                    K::step(&layer, w, x, scale, h, c, scratch);
                     if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
                         out.copy_from_slice(&h[..u]);
                     }
@@ -188,7 +189,7 @@ enum ContextFrom {
 impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K, H, L, T> {
     /// Prepares `model` to run, refusing it if it exceeds the capacity.
     pub fn new(model: Model<'a>) -> Result<Self, Error> {
-        check_capacity(model.desc(), H, L, T)?;
+        check_capacity(&model, H, L, T)?;
         Ok(Runner {
             model,
             state: State::new(),
@@ -210,7 +211,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let steps = self.window_steps(window)?;
         let n = self.model.output_steps(steps);
         let out = out.get_mut(..n).ok_or(Error::OutputTooShort)?;
-        let head = self.model.desc().head;
+        let head = *self.model.head();
         self.run(window, steps, |k, h, scale| {
             if let Some(slot) = out.get_mut(k) {
                 *slot = head_prediction::<K>(&head, h, scale);
@@ -230,7 +231,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let n = self.model.output_steps(steps);
         let rows = self.model.head_outputs();
         let out = out.get_mut(..n * rows).ok_or(Error::OutputTooShort)?;
-        let head = self.model.desc().head;
+        let head = *self.model.head();
         self.run(window, steps, |k, h, scale| {
             for (r, slot) in out.iter_mut().skip(k * rows).take(rows).enumerate() {
                 *slot = K::head_row(&head, r, h, scale);
@@ -249,7 +250,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// [`predict`](Self::predict) would for the window of every step pushed
     /// since the last [`reset`](Self::reset).
     pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
-        let head = self.model.desc().head;
+        let head = *self.model.head();
         let mut pred = 0;
         self.push_with(step, |h, scale| {
             pred = head_prediction::<K>(&head, h, scale)
@@ -259,7 +260,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
 
     /// Like [`push`](Self::push), but writes every head output into `out`.
     pub fn push_logits(&mut self, step: &[i16], out: &mut [K::Output]) -> Result<(), Error> {
-        let head = self.model.desc().head;
+        let head = *self.model.head();
         let out = out
             .get_mut(..self.model.head_outputs())
             .ok_or(Error::OutputTooShort)?;
@@ -273,7 +274,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// The hidden state of encoder layer `layer` (forward direction) after
     /// the last window or stream step, as `units` values.
     pub fn hidden(&self, layer: usize) -> Option<&[K::Value]> {
-        let units = self.model.desc().encoder.layers.get(layer)?.units as usize;
+        let units = self.model.encoder().get(layer)?.units as usize;
         self.state.h.get(layer)?.get(..units)
     }
 
@@ -282,8 +283,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         step: &[i16],
         emit: impl FnOnce(&[K::Value], f32),
     ) -> Result<(), Error> {
-        let d = self.model.desc();
-        if d.encoder.has_bidirectional() || matches!(d.outputs, Outputs::EncoderDecoder { .. }) {
+        let d = &self.model;
+        if d.encoder().has_bidirectional() || matches!(d.readout(), Readout::EncoderDecoder { .. })
+        {
             return Err(Error::NotStreamable);
         }
         if step.len() != self.model.step_width() {
@@ -298,8 +300,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             ..
         } = &mut self.state;
         let x = encoder_input::<K>(d, step, 0, cache.as_flattened_mut());
-        let last = stack_step::<K, H>(&d.encoder, x, input_scale(d), h, c, scratch);
-        let layer = last_layer(&d.encoder);
+        let last = stack_step::<K, H>(d.encoder(), x, input_scale(d), h, c, scratch);
+        let layer = d.encoder().last().ok_or(Error::Malformed)?;
         emit(
             h[last].get(..layer.output_width()).unwrap_or(&[]),
             layer.hidden_scale(),
@@ -309,13 +311,13 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
 
     /// Checks a window and returns its number of timesteps.
     fn window_steps(&self, window: &[i16]) -> Result<usize, Error> {
-        let d = self.model.desc();
+        let d = &self.model;
         let width = self.model.step_width();
         let steps = window.len() / width;
-        let trained = d.window as usize;
+        let trained = d.window() as usize;
         let fits =
             steps >= 1 && window.len().is_multiple_of(width) && (trained == 0 || steps == trained);
-        if !fits || (d.encoder.has_bidirectional() && steps > T) {
+        if !fits || (d.encoder().has_bidirectional() && steps > T) {
             return Err(Error::WindowLength);
         }
         check_input_range(d, window)?;
@@ -328,15 +330,17 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// layer's hidden state or, when a stack is bidirectional, in row 0 of
     /// sequence buffer 0.
     fn run(&mut self, window: &[i16], steps: usize, mut emit: impl FnMut(usize, &[K::Value], f32)) {
-        let d = self.model.desc();
+        let d = &self.model;
         let st = &mut self.state;
         st.clear(0, L);
-        let enc = &d.encoder;
-        let enc_last = last_layer(enc);
+        let enc = d.encoder();
+        let Some(enc_last) = enc.last() else {
+            return;
+        };
         let (width, scale) = (enc_last.output_width(), enc_last.hidden_scale());
-        let every = matches!(d.outputs, Outputs::EveryStep);
-        let decoder = match &d.outputs {
-            Outputs::EncoderDecoder { steps, decoder } => Some((*steps as usize, decoder)),
+        let every = matches!(d.readout(), Readout::EveryStep);
+        let decoder = match d.readout() {
+            Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
             _ => None,
         };
         let context_in_seq =
@@ -349,7 +353,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 }
                 return;
             }
-            st.place_context(enc_last, ContextFrom::Sequence(buf), steps);
+            st.place_context(&enc_last, ContextFrom::Sequence(buf), steps);
         } else {
             for t in 0..steps {
                 let State {
@@ -369,13 +373,13 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 return;
             }
             if context_in_seq {
-                st.place_context(enc_last, ContextFrom::Hidden(enc.layers.len() - 1), steps);
+                st.place_context(&enc_last, ContextFrom::Hidden(enc.len() - 1), steps);
             }
         }
         match decoder {
             None => emit(
                 0,
-                context(context_in_seq, &st.h, &st.seq, enc.layers.len(), width),
+                context(context_in_seq, &st.h, &st.seq, enc.len(), width),
                 scale,
             ),
             Some((steps, decoder)) => {
@@ -387,16 +391,19 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
 
 /// Runs the decoder stack on the encoder's context.
 fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
-    d: &ModelDesc,
-    decoder: &Stack,
+    d: &Model,
+    decoder: Layers,
     steps: usize,
     context_in_seq: bool,
     st: &mut State<K::Value, H, L, T>,
     emit: &mut impl FnMut(usize, &[K::Value], f32),
 ) {
-    let enc_last = last_layer(&d.encoder);
+    let (Some(enc_last), Some(dec_last), Some(first_layer)) =
+        (d.encoder().last(), decoder.last(), decoder.get(0))
+    else {
+        return;
+    };
     let (context_width, context_scale) = (enc_last.output_width(), enc_last.hidden_scale());
-    let dec_last = last_layer(decoder);
     let (width, scale) = (dec_last.output_width(), dec_last.hidden_scale());
     if decoder.has_bidirectional() {
         let source = Source::Context(context_width);
@@ -406,8 +413,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         }
         return;
     }
-    let first = d.encoder.layers.len();
-    let first_layer = &decoder.layers[0];
+    let first = d.encoder().len();
     let State {
         h,
         c,
@@ -416,7 +422,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         seq,
     } = st;
     K::project(
-        first_layer,
+        &first_layer,
         &first_layer.forward,
         context(context_in_seq, h, seq, first, context_width),
         context_scale,
@@ -457,15 +463,9 @@ fn prefix<V>(s: &[V], width: usize) -> &[V] {
     s.get(..width).unwrap_or(s)
 }
 
-/// A validated stack's last layer.
-fn last_layer<'s, 'a>(stack: &'s Stack<'a>) -> &'s LstmLayer<'a> {
-    // Validation guarantees at least one layer.
-    stack.layers.last().unwrap_or(&stack.layers[0])
-}
-
 /// The real value of one unit of the encoder's input.
-fn input_scale(d: &ModelDesc) -> f32 {
-    match d.input {
+fn input_scale(d: &Model) -> f32 {
+    match d.input() {
         Input::OneHot { .. } => 1.0,
         Input::Dense { scale, .. } => scale,
     }
@@ -474,12 +474,12 @@ fn input_scale(d: &ModelDesc) -> f32 {
 /// Timestep `t` of `window` as the first encoder layer's input (dense
 /// values are converted into `buf` when the arithmetic needs it).
 fn encoder_input<'x, K: Kernel>(
-    d: &ModelDesc,
+    d: &Model,
     window: &'x [i16],
     t: usize,
     buf: &'x mut [K::Value],
 ) -> StepInput<'x, K::Value> {
-    match d.input {
+    match d.input() {
         Input::OneHot { .. } => StepInput::OneHot(window.get(t).copied().unwrap_or(0) as usize),
         Input::Dense { features, scale } => {
             let f = features as usize;
@@ -492,7 +492,7 @@ fn encoder_input<'x, K: Kernel>(
 /// One timestep through a forward-only stack whose states are `h`, `c`;
 /// returns the index of the last layer (whose `h` is the output).
 fn stack_step<K: Kernel, const H: usize>(
-    stack: &Stack,
+    stack: Layers,
     x: StepInput<'_, K::Value>,
     x_scale: f32,
     h: &mut [[K::Value; H]],
@@ -500,19 +500,21 @@ fn stack_step<K: Kernel, const H: usize>(
     scratch: &mut [K::Value; H],
 ) -> usize {
     let mut scale = x_scale;
-    for (l, layer) in stack.layers.iter().enumerate() {
+    let mut prev_width = 0;
+    for (l, layer) in stack.iter().enumerate() {
         let (done, rest) = h.split_at_mut(l);
         let (Some(h_l), Some(c_l)) = (rest.first_mut(), c.get_mut(l)) else {
             break;
         };
         let input = match done.last() {
-            Some(prev) => StepInput::Vector(&prev[..stack.layers[l - 1].output_width().min(H)]),
+            Some(prev) => StepInput::Vector(prefix(prev, prev_width)),
             None => x,
         };
-        K::step(layer, &layer.forward, input, scale, h_l, c_l, scratch);
+        K::step(&layer, &layer.forward, input, scale, h_l, c_l, scratch);
         scale = layer.hidden_scale();
+        prev_width = layer.output_width();
     }
-    stack.layers.len() - 1
+    stack.len().saturating_sub(1)
 }
 
 /// The encoder's final output of `width` values: row 0 of sequence buffer
@@ -533,8 +535,8 @@ fn context<'s, V, const H: usize, const T: usize>(
 }
 
 /// Refuses one-hot values outside `0..classes`.
-fn check_input_range(d: &ModelDesc, values: &[i16]) -> Result<(), Error> {
-    match d.input {
+fn check_input_range(d: &Model, values: &[i16]) -> Result<(), Error> {
+    match d.input() {
         Input::OneHot { classes } if values.iter().any(|&v| v < 0 || v as u16 >= classes) => {
             Err(Error::InputOutOfRange)
         }
@@ -543,23 +545,23 @@ fn check_input_range(d: &ModelDesc, values: &[i16]) -> Result<(), Error> {
 }
 
 /// Refuses a model that does not fit `H` units, `L` layers and `T` steps.
-fn check_capacity(d: &ModelDesc, h: usize, l: usize, t: usize) -> Result<(), Error> {
-    let decoder = match &d.outputs {
-        Outputs::EncoderDecoder { steps, decoder } => Some((*steps as usize, decoder)),
+fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> {
+    let decoder = match d.readout() {
+        Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
         _ => None,
     };
-    let stacks = core::iter::once(&d.encoder).chain(decoder.map(|(_, s)| s));
-    let layers: usize = stacks.clone().map(|s| s.layers.len()).sum();
+    let stacks = core::iter::once(d.encoder()).chain(decoder.map(|(_, s)| s));
+    let layers: usize = stacks.clone().map(|s| s.len()).sum();
     if layers > l {
         return Err(Error::OverCapacity("more layers than the engine holds"));
     }
     if stacks
-        .flat_map(|s| s.layers.iter())
+        .flat_map(|s| s.iter())
         .any(|layer| layer.units as usize > h)
     {
         return Err(Error::OverCapacity("more units than the engine holds"));
     }
-    if let Input::Dense { features, .. } = d.input {
+    if let Input::Dense { features, .. } = d.input() {
         if features as usize > 2 * h {
             return Err(Error::OverCapacity(
                 "more input features than the engine holds",
@@ -567,7 +569,7 @@ fn check_capacity(d: &ModelDesc, h: usize, l: usize, t: usize) -> Result<(), Err
         }
     }
     let too_long = |bidirectional: bool, steps: usize| bidirectional && (t == 0 || steps > t);
-    if too_long(d.encoder.has_bidirectional(), d.window as usize) {
+    if too_long(d.encoder().has_bidirectional(), d.window() as usize) {
         return Err(Error::OverCapacity(
             "window longer than the sequence buffer",
         ));
