@@ -4,11 +4,37 @@
 
 use crate::format::{LstmLayer, MAX_STACK_LAYERS};
 
-/// The encoded layers of one stack (validated at load).
+/// The encoded layers of one stack (validated at load), with the facts
+/// the runner needs about the whole stack noted when it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layers<'a> {
     count: u8,
     bytes: &'a [u8],
+    bidirectional: bool,
+    last: Last,
+}
+
+/// What the stack's output looks like: its last layer's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Last {
+    /// Units per direction.
+    pub units: u16,
+    /// Whether the last layer is bidirectional.
+    pub bidirectional: bool,
+    /// Fraction bits of its hidden state.
+    pub hidden_frac: u8,
+}
+
+impl Last {
+    /// Width of the stack's output vector.
+    pub fn width(&self) -> usize {
+        self.units as usize * (1 + self.bidirectional as usize)
+    }
+
+    /// The real value of one unit of the output.
+    pub fn scale(&self) -> f32 {
+        crate::tensor::pow2(-(self.hidden_frac as i32))
+    }
 }
 
 impl<'a> Layers<'a> {
@@ -20,17 +46,25 @@ impl<'a> Layers<'a> {
             return Err(postcard::Error::DeserializeBadEncoding);
         }
         let start = rest;
+        let (mut bidirectional, mut last) = (false, Last::default());
         for _ in 0..count {
-            rest = postcard::take_from_bytes::<LstmLayer<'a>>(rest)?.1;
+            let (layer, after) = postcard::take_from_bytes::<LstmLayer<'a>>(rest)?;
+            rest = after;
+            bidirectional |= layer.backward.is_some();
+            last = Last {
+                units: layer.units,
+                bidirectional: layer.backward.is_some(),
+                hidden_frac: layer.hidden_frac(),
+            };
         }
         let bytes = &start[..start.len() - rest.len()];
-        Ok((
-            Layers {
-                count: count as u8,
-                bytes,
-            },
-            rest,
-        ))
+        let layers = Layers {
+            count: count as u8,
+            bytes,
+            bidirectional,
+            last,
+        };
+        Ok((layers, rest))
     }
 
     /// Number of layers.
@@ -63,7 +97,12 @@ impl<'a> Layers<'a> {
 
     /// Whether any layer is bidirectional (then the stack runs layer by layer).
     pub fn has_bidirectional(&self) -> bool {
-        self.iter().any(|l| l.backward.is_some())
+        self.bidirectional
+    }
+
+    /// The shape of the stack's output (its last layer's).
+    pub fn output(&self) -> Last {
+        self.last
     }
 }
 

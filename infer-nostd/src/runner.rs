@@ -11,7 +11,7 @@
 use crate::error::Error;
 use crate::format::{HeadKind, Input, LstmLayer};
 use crate::kernel::{Fixed, Float, Kernel, StepInput};
-use crate::layers::Layers;
+use crate::layers::{Last, Layers};
 use crate::model::{Model, Readout};
 
 /// A model with the buffers to run it: `H` is the most units per layer
@@ -72,8 +72,8 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
     /// a bidirectional output sequence that is the forward direction after
     /// the last step and the backward direction after its last step
     /// (timestep 0), as Keras does.
-    fn place_context(&mut self, layer: &LstmLayer, from: ContextFrom, steps: usize) {
-        let u = layer.units as usize;
+    fn place_context(&mut self, output: Last, from: ContextFrom, steps: usize) {
+        let u = output.units as usize;
         let last = steps.saturating_sub(1) * 2 * H;
         let [a, b] = &mut self.seq;
         let a = a.as_flattened_mut().as_flattened_mut();
@@ -98,7 +98,7 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                     }
                 };
                 copy(last, 0);
-                if layer.backward.is_some() {
+                if output.bidirectional {
                     copy(u, u);
                 }
             }
@@ -300,12 +300,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             ..
         } = &mut self.state;
         let x = encoder_input::<K>(d, step, 0, cache.as_flattened_mut());
-        let last = stack_step::<K, H>(d.encoder(), x, input_scale(d), h, c, scratch);
-        let layer = d.encoder().last().ok_or(Error::Malformed)?;
-        emit(
-            h[last].get(..layer.output_width()).unwrap_or(&[]),
-            layer.hidden_scale(),
-        );
+        let last = stack_step::<K, H>(&Decoded::new(d.encoder()), x, input_scale(d), h, c, scratch);
+        let out = d.encoder().output();
+        emit(h[last].get(..out.width()).unwrap_or(&[]), out.scale());
         Ok(())
     }
 
@@ -334,10 +331,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let st = &mut self.state;
         st.clear(0, L);
         let enc = d.encoder();
-        let Some(enc_last) = enc.last() else {
-            return;
-        };
-        let (width, scale) = (enc_last.output_width(), enc_last.hidden_scale());
+        let enc_last = enc.output();
+        let (width, scale) = (enc_last.width(), enc_last.scale());
         let every = matches!(d.readout(), Readout::EveryStep);
         let decoder = match d.readout() {
             Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
@@ -353,8 +348,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 }
                 return;
             }
-            st.place_context(&enc_last, ContextFrom::Sequence(buf), steps);
+            st.place_context(enc_last, ContextFrom::Sequence(buf), steps);
         } else {
+            let enc_layers = Decoded::new(enc);
             for t in 0..steps {
                 let State {
                     h,
@@ -364,7 +360,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                     ..
                 } = st;
                 let x = encoder_input::<K>(d, window, t, cache.as_flattened_mut());
-                let last = stack_step::<K, H>(enc, x, input_scale(d), h, c, scratch);
+                let last = stack_step::<K, H>(&enc_layers, x, input_scale(d), h, c, scratch);
                 if every {
                     emit(t, prefix(&h[last], width), scale);
                 }
@@ -373,7 +369,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 return;
             }
             if context_in_seq {
-                st.place_context(&enc_last, ContextFrom::Hidden(enc.len() - 1), steps);
+                st.place_context(enc_last, ContextFrom::Hidden(enc.len() - 1), steps);
             }
         }
         match decoder {
@@ -398,13 +394,9 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     st: &mut State<K::Value, H, L, T>,
     emit: &mut impl FnMut(usize, &[K::Value], f32),
 ) {
-    let (Some(enc_last), Some(dec_last), Some(first_layer)) =
-        (d.encoder().last(), decoder.last(), decoder.get(0))
-    else {
-        return;
-    };
-    let (context_width, context_scale) = (enc_last.output_width(), enc_last.hidden_scale());
-    let (width, scale) = (dec_last.output_width(), dec_last.hidden_scale());
+    let (enc_last, dec_last) = (d.encoder().output(), decoder.output());
+    let (context_width, context_scale) = (enc_last.width(), enc_last.scale());
+    let (width, scale) = (dec_last.width(), dec_last.scale());
     if decoder.has_bidirectional() {
         let source = Source::Context(context_width);
         let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
@@ -414,6 +406,9 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         return;
     }
     let first = d.encoder().len();
+    let Some(first_layer) = decoder.get(0) else {
+        return;
+    };
     let State {
         h,
         c,
@@ -429,9 +424,10 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         cache.as_flattened_mut(),
     );
     let (h, c) = (&mut h[first..], &mut c[first..]);
+    let dec_layers = Decoded::new(decoder);
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
-        let last = stack_step::<K, H>(decoder, x, context_scale, h, c, scratch);
+        let last = stack_step::<K, H>(&dec_layers, x, context_scale, h, c, scratch);
         emit(t, prefix(&h[last], width), scale);
     }
 }
@@ -489,10 +485,45 @@ fn encoder_input<'x, K: Kernel>(
     }
 }
 
+/// A stack's layers for one run: a lone layer decoded once (the common
+/// case), a deeper stack decoded as it is visited (no per-layer RAM).
+// A value on the stack for one run; boxing is not available without alloc.
+#[allow(clippy::large_enum_variant)]
+enum Decoded<'a> {
+    /// The only layer.
+    One(LstmLayer<'a>),
+    /// Several layers, still encoded.
+    Many(Layers<'a>),
+}
+
+impl<'a> Decoded<'a> {
+    fn new(stack: Layers<'a>) -> Self {
+        match (stack.len(), stack.get(0)) {
+            (1, Some(layer)) => Decoded::One(layer),
+            _ => Decoded::Many(stack),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = LstmLayer<'a>> + '_ {
+        let (one, many) = match self {
+            Decoded::One(layer) => (Some(*layer), None),
+            Decoded::Many(stack) => (None, Some(stack.iter())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Decoded::One(_) => 1,
+            Decoded::Many(stack) => stack.len(),
+        }
+    }
+}
+
 /// One timestep through a forward-only stack whose states are `h`, `c`;
 /// returns the index of the last layer (whose `h` is the output).
 fn stack_step<K: Kernel, const H: usize>(
-    stack: Layers,
+    stack: &Decoded,
     x: StepInput<'_, K::Value>,
     x_scale: f32,
     h: &mut [[K::Value; H]],
