@@ -2,7 +2,10 @@
 //! float network (before quantisation), on random models of every topology.
 
 use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
-use infer_nostd::quantise::{argmax, engine_window, float_predict, quantise, PrecisionPolicy};
+use infer_nostd::format::Input;
+use infer_nostd::quantise::{
+    argmax, dequantise, engine_window, float_predict, quantise, PrecisionPolicy,
+};
 use infer_nostd::{HostEngine, HostReference, Model};
 use proptest::prelude::*;
 
@@ -88,6 +91,44 @@ fn reference_path_matches_the_float_network_with_int16_weights() {
                 sorted.sort_by(|a, b| b.total_cmp(a));
                 if topology != Topology::ReluRegression && sorted[0] - sorted[1] > 2.0 * tol {
                     assert_eq!(argmax(got), argmax(exp), "{topology:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn dequantised_file_matches_the_reference_path_within_1e_4() {
+    // The float network read back from a file, run as plain f32 matrices,
+    // against the engine's f32 reference over the file itself: the layout
+    // (gate order, column-major one-hot kernels, scales) is what it says.
+    for topology in Topology::ALL {
+        let float = random_model(topology, 12, 10, 5, 11);
+        let mut rng = Rng::new(5);
+        let calib: Vec<Vec<f32>> = (0..50).map(|_| random_window(&float, &mut rng)).collect();
+        let bytes = quantise(&float, &calib, PrecisionPolicy::Int8)
+            .unwrap()
+            .bytes;
+        let model = Model::from_bytes(&bytes).unwrap();
+        let read_back = dequantise(&model);
+        let mut reference = Box::new(HostReference::new(model.clone()).unwrap());
+        let mut logits = vec![0f32; 64];
+        let rows = model.head_outputs();
+        for w in &calib[..20] {
+            let window = engine_window(&model, w);
+            let real: Vec<f32> = match model.input() {
+                Input::OneHot { .. } => window.iter().map(|&v| v as f32).collect(),
+                Input::Dense { scale, .. } => window.iter().map(|&v| v as f32 * scale).collect(),
+            };
+            let n = reference.predict_logits(&window, &mut logits).unwrap();
+            let expected = float_predict(&read_back, &real);
+            assert_eq!(expected.len(), n, "{topology:?}");
+            for (step, exp) in expected.iter().enumerate() {
+                for (g, e) in logits[step * rows..(step + 1) * rows].iter().zip(exp) {
+                    assert!(
+                        (g - e).abs() <= 1e-4 * e.abs().max(1.0),
+                        "{topology:?}: {g} vs {e}"
+                    );
                 }
             }
         }

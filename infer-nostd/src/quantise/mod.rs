@@ -7,10 +7,12 @@
 //! quantised symmetrically per output row, int8 or int16 per tensor.
 
 mod build;
+mod dequantise;
 mod float_forward;
 mod float_model;
 mod tensor;
 
+pub use dequantise::dequantise;
 pub use float_forward::{calibrate, predict as float_predict, Ranges};
 pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 pub use tensor::multiplier;

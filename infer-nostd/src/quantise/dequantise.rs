@@ -1,0 +1,112 @@
+//! The float network a model file stands for: its integer weights times
+//! their scales, exactly what the f32 reference path computes with. Loading
+//! it back into a float framework and comparing logits with the reference
+//! checks the export end to end (gate order, transposes, scales).
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use crate::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
+use crate::layers::Layers;
+use crate::model::{Model, Readout};
+use crate::tensor::{le_i32, pow2};
+
+/// Real weights of a matrix stored row-major (or column-major for a
+/// one-hot input kernel), row-major out: `w_q * m / 2^s * out_scale(r) / in_scale`.
+fn matrix(
+    m: &Matrix,
+    in_scale: f32,
+    out_scale: impl Fn(usize) -> f32,
+    column_major: bool,
+) -> Vec<f32> {
+    let (rows, cols) = (m.rows as usize, m.cols as usize);
+    let mut w = Vec::with_capacity(rows * cols);
+    for r in 0..rows {
+        let factor = m.row_scale(r) * out_scale(r) / in_scale;
+        for k in 0..cols {
+            let i = if column_major {
+                k * rows + r
+            } else {
+                r * cols + k
+            };
+            w.push(m.weight(i) as f32 * factor);
+        }
+    }
+    w
+}
+
+fn direction(layer: &LstmLayer, w: &LstmWeights, in_scale: f32, one_hot: bool) -> FloatLstmWeights {
+    let unit = |r: usize| pow2(-(layer.row_frac(r) as i32));
+    FloatLstmWeights {
+        input: matrix(&w.input, in_scale, unit, one_hot),
+        recurrent: matrix(&w.recurrent, layer.hidden_scale(), unit, false),
+        bias: (0..4 * layer.units as usize)
+            .map(|r| le_i32(w.bias, r) as f32 * unit(r))
+            .collect(),
+    }
+}
+
+fn stack(layers: Layers, mut in_scale: f32, mut one_hot: bool) -> Vec<FloatLayer> {
+    let mut out = Vec::new();
+    for layer in &layers {
+        out.push(FloatLayer {
+            units: layer.units as usize,
+            relu: matches!(layer.activation, CellActivation::Relu { .. }),
+            forward: direction(&layer, &layer.forward, in_scale, one_hot),
+            backward: layer
+                .backward
+                .as_ref()
+                .map(|b| direction(&layer, b, in_scale, one_hot)),
+        });
+        in_scale = layer.hidden_scale();
+        one_hot = false;
+    }
+    out
+}
+
+/// The float network `model` computes in its f32 reference path.
+pub fn dequantise(model: &Model) -> FloatModel {
+    let (input, in_scale) = match model.input() {
+        Input::OneHot { classes } => (
+            FloatInput::OneHot {
+                classes: classes as usize,
+            },
+            1.0,
+        ),
+        Input::Dense { features, scale } => (
+            FloatInput::Dense {
+                features: features as usize,
+            },
+            scale,
+        ),
+    };
+    let one_hot = matches!(input, FloatInput::OneHot { .. });
+    let encoder = stack(model.encoder(), in_scale, one_hot);
+    let mut last = model.encoder().output();
+    let outputs = match model.readout() {
+        Readout::LastStep => FloatOutputs::LastStep,
+        Readout::EveryStep => FloatOutputs::EveryStep,
+        Readout::EncoderDecoder { steps, decoder } => {
+            let layers = stack(decoder, last.scale(), false);
+            last = decoder.output();
+            FloatOutputs::EncoderDecoder {
+                steps: steps as usize,
+                decoder: layers,
+            }
+        }
+    };
+    let head = model.head();
+    FloatModel {
+        label: model.label().to_string(),
+        window: model.window() as usize,
+        input,
+        encoder,
+        outputs,
+        head_kind: head.kind,
+        head_weights: matrix(&head.dense, last.scale(), |_| head.output_scale, false),
+        head_bias: (0..head.dense.rows as usize)
+            .map(|r| le_i32(head.bias, r) as f32 * head.output_scale)
+            .collect(),
+    }
+}
