@@ -2,20 +2,15 @@
 //! fixed-point engine against the f32 reference, side by side.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
-use infer_nostd::quantise::{engine_window, quantise, PrecisionPolicy};
+use echo_lstm::random_model::{quantised_random, Topology};
+use infer_nostd::quantise::{engine_window, PrecisionPolicy};
 use infer_nostd::{Engine, Model, Reference};
 use std::hint::black_box;
 
 fn bench_shape(c: &mut Criterion, name: &str, topology: Topology, units: usize) {
-    let float = random_model(topology, units, 100, 5, 1);
-    let mut rng = Rng::new(2);
-    let calib: Vec<Vec<f32>> = (0..64).map(|_| random_window(&float, &mut rng)).collect();
-    let bytes = quantise(&float, &calib, PrecisionPolicy::Int8)
-        .unwrap()
-        .bytes;
-    let model = Model::from_bytes(&bytes).unwrap();
-    let windows: Vec<Vec<i16>> = calib.iter().map(|w| engine_window(&model, w)).collect();
+    let q = quantised_random(topology, units, 100, 1, 64, 2, PrecisionPolicy::Int8);
+    let model = Model::from_bytes(&q.bytes).unwrap();
+    let windows: Vec<Vec<i16>> = q.windows.iter().map(|w| engine_window(&model, w)).collect();
     let mut fixed = Box::new(Engine::<150, 2, 0>::new(model.clone()).unwrap());
     let mut reference = Box::new(Reference::<150, 2, 0>::new(model.clone()).unwrap());
     let mut out = [0i32; 8];

@@ -2,7 +2,9 @@
 //! property tests and benchmarks.
 
 use infer_nostd::format::HeadKind;
-use infer_nostd::quantise::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use infer_nostd::quantise::{
+    quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
+};
 
 /// A topology to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,5 +168,42 @@ pub fn random_window(model: &FloatModel, rng: &mut Rng) -> Vec<f32> {
         FloatInput::Dense { features } => (0..model.window * features)
             .map(|_| rng.uniform(0.5) + 0.5)
             .collect(),
+    }
+}
+
+/// A random model quantised with `policy`: the float model, the `windows`
+/// random windows it was calibrated on, and the model file.
+pub struct QuantisedRandom {
+    /// The float network.
+    pub float: FloatModel,
+    /// Its calibration windows (raw values).
+    pub windows: Vec<Vec<f32>>,
+    /// The model file.
+    pub bytes: Vec<u8>,
+}
+
+/// Makes a [`random_model`] over `classes` values with windows of 5,
+/// `windows` random windows from `window_seed`, and quantises it.
+pub fn quantised_random(
+    topology: Topology,
+    units: usize,
+    classes: usize,
+    seed: u64,
+    windows: usize,
+    window_seed: u64,
+    policy: PrecisionPolicy,
+) -> QuantisedRandom {
+    let float = random_model(topology, units, classes, 5, seed);
+    let mut rng = Rng::new(window_seed);
+    let windows: Vec<Vec<f32>> = (0..windows)
+        .map(|_| random_window(&float, &mut rng))
+        .collect();
+    let bytes = quantise(&float, &windows, policy)
+        .expect("a random model quantises")
+        .bytes;
+    QuantisedRandom {
+        float,
+        windows,
+        bytes,
     }
 }

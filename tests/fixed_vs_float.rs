@@ -1,21 +1,25 @@
 //! The fixed-point engine against the f32 reference (same file) and the
 //! float network (before quantisation), on random models of every topology.
 
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
+use echo_lstm::random_model::{quantised_random, random_window, Rng, Topology};
 use infer_nostd::format::Input;
-use infer_nostd::quantise::{
-    argmax, dequantise, engine_window, float_predict, quantise, PrecisionPolicy,
-};
+use infer_nostd::quantise::{argmax, dequantise, engine_window, float_predict, PrecisionPolicy};
 use infer_nostd::{HostEngine, HostReference, Model};
 use proptest::prelude::*;
 
 /// Counts output steps where the fixed engine's prediction equals the f32
 /// reference's, over `windows` random windows of one random model.
 fn compare(topology: Topology, units: usize, seed: u64, windows: usize) -> (usize, usize) {
-    let float = random_model(topology, units, 10, 5, seed);
-    let mut rng = Rng::new(seed ^ 0xABCD);
-    let calib: Vec<Vec<f32>> = (0..200).map(|_| random_window(&float, &mut rng)).collect();
-    let q = quantise(&float, &calib, PrecisionPolicy::Int8).expect("quantise");
+    let q = quantised_random(
+        topology,
+        units,
+        10,
+        seed,
+        200,
+        seed ^ 0xABCD,
+        PrecisionPolicy::Int8,
+    );
+    let (float, mut rng) = (&q.float, Rng::new(seed ^ 0x1234));
     let model = Model::from_bytes(&q.bytes).expect("load");
     let mut fixed = Box::new(HostEngine::new(model.clone()).unwrap());
     let mut reference = Box::new(HostReference::new(model.clone()).unwrap());
@@ -23,7 +27,7 @@ fn compare(topology: Topology, units: usize, seed: u64, windows: usize) -> (usiz
     let mut a = [0i32; 8];
     let mut b = [0i32; 8];
     for _ in 0..windows {
-        let w = engine_window(&model, &random_window(&float, &mut rng));
+        let w = engine_window(&model, &random_window(float, &mut rng));
         let n = fixed.predict(&w, &mut a).unwrap();
         assert_eq!(reference.predict(&w, &mut b).unwrap(), n);
         if topology == Topology::ReluRegression {
@@ -61,10 +65,8 @@ fn reference_path_matches_the_float_network_with_int16_weights() {
     // With int16 weights the reference's only difference from the float
     // network is weight rounding: logits agree closely.
     for topology in Topology::ALL {
-        let float = random_model(topology, 12, 10, 5, 7);
-        let mut rng = Rng::new(99);
-        let calib: Vec<Vec<f32>> = (0..100).map(|_| random_window(&float, &mut rng)).collect();
-        let q = quantise(&float, &calib, PrecisionPolicy::Int16).unwrap();
+        let q = quantised_random(topology, 12, 10, 7, 100, 99, PrecisionPolicy::Int16);
+        let (float, calib) = (&q.float, &q.windows);
         let model = Model::from_bytes(&q.bytes).unwrap();
         let mut reference = Box::new(HostReference::new(model.clone()).unwrap());
         let mut logits = vec![0f32; 64];
@@ -72,7 +74,7 @@ fn reference_path_matches_the_float_network_with_int16_weights() {
             let n = reference
                 .predict_logits(&engine_window(&model, w), &mut logits)
                 .unwrap();
-            let expected = float_predict(&float, w);
+            let expected = float_predict(float, w);
             let rows = model.head_outputs();
             for (step, exp) in expected.iter().enumerate().take(n) {
                 let got = &logits[step * rows..(step + 1) * rows];
@@ -103,13 +105,9 @@ fn dequantised_file_matches_the_reference_path_within_1e_4() {
     // against the engine's f32 reference over the file itself: the layout
     // (gate order, column-major one-hot kernels, scales) is what it says.
     for topology in Topology::ALL {
-        let float = random_model(topology, 12, 10, 5, 11);
-        let mut rng = Rng::new(5);
-        let calib: Vec<Vec<f32>> = (0..50).map(|_| random_window(&float, &mut rng)).collect();
-        let bytes = quantise(&float, &calib, PrecisionPolicy::Int8)
-            .unwrap()
-            .bytes;
-        let model = Model::from_bytes(&bytes).unwrap();
+        let q = quantised_random(topology, 12, 10, 11, 50, 5, PrecisionPolicy::Int8);
+        let model = Model::from_bytes(&q.bytes).unwrap();
+        let calib = &q.windows;
         let read_back = dequantise(&model);
         let mut reference = Box::new(HostReference::new(model.clone()).unwrap());
         let mut logits = vec![0f32; 64];
@@ -147,10 +145,8 @@ proptest! {
     #[test]
     fn hidden_state_within_2_pow_minus_7(topology in topology(), units in 4usize..40, seed in any::<u64>()) {
         prop_assume!(!matches!(topology, Topology::Bidirectional | Topology::ReluRegression));
-        let float = random_model(topology, units, 10, 5, seed);
-        let mut rng = Rng::new(seed);
-        let calib: Vec<Vec<f32>> = (0..50).map(|_| random_window(&float, &mut rng)).collect();
-        let q = quantise(&float, &calib, PrecisionPolicy::Int8).unwrap();
+        let q = quantised_random(topology, units, 10, seed, 50, seed, PrecisionPolicy::Int8);
+        let calib = &q.windows;
         let model = Model::from_bytes(&q.bytes).unwrap();
         let mut fixed = Box::new(HostEngine::new(model.clone()).unwrap());
         let mut reference = Box::new(HostReference::new(model.clone()).unwrap());

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
-use infer_nostd::quantise::{engine_window, quantise, PrecisionPolicy};
+use echo_lstm::random_model::{quantised_random, Topology};
+use infer_nostd::quantise::{engine_window, PrecisionPolicy};
 use infer_nostd::{HostEngine, Model};
 
 /// The golden cases: a name, a topology, units and the precision policy.
@@ -86,12 +86,10 @@ fn parse_windows(text: &str) -> Vec<Vec<i16>> {
 }
 
 fn bless(name: &str, topology: Topology, units: usize, policy: PrecisionPolicy) {
-    let float = random_model(topology, units, 10, 5, 2024);
-    let mut rng = Rng::new(7);
-    let calib: Vec<Vec<f32>> = (0..100).map(|_| random_window(&float, &mut rng)).collect();
-    let q = quantise(&float, &calib, policy).unwrap();
+    let q = quantised_random(topology, units, 10, 2024, 100, 7, policy);
     let model = Model::from_bytes(&q.bytes).unwrap();
-    let windows: Vec<Vec<i16>> = calib
+    let windows: Vec<Vec<i16>> = q
+        .windows
         .iter()
         .take(24)
         .map(|w| engine_window(&model, w))
