@@ -570,20 +570,26 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
         forward: direction,
         backward: None,
     };
+    let head = Head {
+        kind: HeadKind::Regress,
+        dense: column(1, &[1], &mult[..4], &[30]),
+        bias: &[0; 4],
+        output_scale: 1.0,
+    };
+    one_layer_file(layer, Outputs::LastStep, head)
+}
+
+/// A model file of one one-hot value, one LSTM layer and `head`.
+fn one_layer_file(layer: LstmLayer, outputs: Outputs, head: Head) -> Vec<u8> {
     let desc = ModelDesc {
-        label: "saturating",
+        label: "one layer",
         window: 0,
         input: Input::OneHot { classes: 1 },
         encoder: Stack {
             layers: [layer].into_iter().collect(),
         },
-        outputs: Outputs::LastStep,
-        head: Head {
-            kind: HeadKind::Regress,
-            dense: column(1, &[1], &mult[..4], &[30]),
-            bias: &[0; 4],
-            output_scale: 1.0,
-        },
+        outputs,
+        head,
     };
     to_file_bytes(&desc).unwrap()
 }
@@ -671,29 +677,13 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
         backward: None,
     };
     let head_mult = 1i32.to_le_bytes();
-    let desc = ModelDesc {
-        label: "regression",
-        window: 0,
-        input: Input::OneHot { classes: 1 },
-        encoder: Stack {
-            layers: [layer].into_iter().collect(),
-        },
-        outputs: Outputs::EveryStep,
-        head: Head {
-            kind: HeadKind::Classify,
-            dense: Matrix {
-                rows: 1,
-                cols: 1,
-                precision: Precision::Int8,
-                values: &[1],
-                multipliers: &head_mult,
-                shifts: &[0],
-            },
-            bias: &[0; 4],
-            output_scale: 1.0,
-        },
+    let head = Head {
+        kind: HeadKind::Classify,
+        dense: column(1, &[1], &head_mult, &[0]),
+        bias: &[0; 4],
+        output_scale: 1.0,
     };
-    let file = to_file_bytes(&desc).unwrap();
+    let file = one_layer_file(layer, Outputs::EveryStep, head);
     let mut engine = Box::new(Small::new(Model::from_bytes(&file).unwrap()).unwrap());
     let mut out = [0i32; 3];
     assert_eq!(engine.predict(&[0, 0, 0], &mut out), Ok(3));
