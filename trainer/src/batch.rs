@@ -57,6 +57,32 @@ impl Batch {
         self.out_steps - self.first_scored
     }
 
+    /// The samples `samples` (indices, in that order) as a batch of their own.
+    pub fn pick(&self, samples: &[usize]) -> Batch {
+        let width = self.steps * self.features;
+        let o = self.out_steps;
+        fn rows<T: Copy>(v: &[T], samples: &[usize], n: usize) -> Vec<T> {
+            samples
+                .iter()
+                .flat_map(|&s| v[s * n..(s + 1) * n].iter().copied())
+                .collect()
+        }
+        let inputs = match &self.inputs {
+            Inputs::Classes(v) => Inputs::Classes(rows(v, samples, width)),
+            Inputs::Values(v) => Inputs::Values(rows(v, samples, width)),
+        };
+        let targets = match &self.targets {
+            Targets::Classes(v) => Targets::Classes(rows(v, samples, o)),
+            Targets::Values(v) => Targets::Values(rows(v, samples, o)),
+        };
+        Batch {
+            samples: samples.len(),
+            inputs,
+            targets,
+            ..*self
+        }
+    }
+
     /// The samples `range` as a batch of their own.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Batch {
         let width = self.steps * self.features;

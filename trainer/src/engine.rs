@@ -103,3 +103,45 @@ impl<'a> FileRunner<'a> {
         Ok(all)
     }
 }
+
+/// [`FileRunner::predictions`] of `bytes` for `batch`, its samples split
+/// between `threads` threads (each with its own runner), in order.
+pub fn predictions_on_threads(
+    bytes: &[u8],
+    arithmetic: Arithmetic,
+    batch: &Batch,
+    threads: usize,
+) -> Result<Vec<f32>> {
+    let per = batch.samples.div_ceil(threads.max(1)).max(1);
+    let parts: Vec<Batch> = (0..batch.samples)
+        .step_by(per)
+        .map(|start| batch.slice(start..(start + per).min(batch.samples)))
+        .collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<std::thread::ScopedJoinHandle<'_, Result<Vec<f32>>>> = parts
+            .iter()
+            .map(|part| {
+                // A runner is built on the stack before it is boxed: give
+                // the threads the main thread's room (debug builds need it).
+                std::thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn_scoped(scope, move || {
+                        FileRunner::new(bytes, arithmetic)?.predictions(part)
+                    })
+            })
+            .collect::<std::io::Result<_>>()?;
+        let mut all = Vec::with_capacity(batch.samples * batch.scored_per_sample());
+        for worker in workers {
+            all.extend(worker.join().expect("a prediction thread panicked")?);
+        }
+        Ok(all)
+    })
+}
+
+/// Stack of a prediction thread.
+const STACK: usize = 8 << 20;
+
+/// Threads worth running engine predictions on.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

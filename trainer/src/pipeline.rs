@@ -1,11 +1,12 @@
 //! Train, export, verify: what `trainer train` and `trainer eval` report.
 
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::engine::{Arithmetic, FileRunner};
+use crate::engine::{load, predictions_on_threads, threads, Arithmetic, FileRunner};
 use crate::export::{float_model, quantise_model, write_atomically};
 use crate::model::Network;
 use crate::rng::{stream, Stream};
@@ -43,6 +44,12 @@ pub struct Report {
     /// Multiply-accumulates per window in the engine (per streamed step
     /// for echo-lag).
     pub macs_per_window: usize,
+    /// Seconds of held-out checks while training (0 for `eval`).
+    pub check_seconds: f64,
+    /// Seconds calibrating and quantising (0 for `eval`).
+    pub quantise_seconds: f64,
+    /// Seconds verifying the file (float and fixed on the eval windows).
+    pub verify_seconds: f64,
     /// The univariate query 70, 80, 90 through the fixed engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_prediction: Option<f32>,
@@ -102,18 +109,27 @@ pub fn export(
     let calibration: Vec<Vec<f32>> = (0..calibration_batch.samples)
         .map(|i| calibration_batch.raw_input(i))
         .collect();
+    let quantising = Instant::now();
     let quantised = quantise_model(&float, &calibration)?;
+    let quantise_seconds = quantising.elapsed().as_secs_f64();
     write_atomically(path, |f| std::io::Write::write_all(f, &quantised.bytes))?;
 
     let bytes = std::fs::read(path).with_context(|| format!("cannot reread {}", path.display()))?;
+    let verifying = Instant::now();
     let eval = task.batch(
         &mut stream(seed, Stream::Verification),
         samples_for(task, eval_windows),
     );
-    let float_pred = float_predictions(network, &eval);
-    let mut runner = FileRunner::new(&bytes, Arithmetic::Fixed)?;
-    let fixed_pred = runner.predictions(&eval)?;
-    let macs = runner.model().macs_per_window(task.window().max(1));
+    // burn and the engine run side by side, the engine on every core.
+    let (float_pred, fixed_pred) = std::thread::scope(|scope| {
+        let fixed =
+            scope.spawn(|| predictions_on_threads(&bytes, Arithmetic::Fixed, &eval, threads()));
+        let float = float_predictions(network, &eval);
+        (float, fixed.join().expect("the engine thread panicked"))
+    });
+    let fixed_pred = fixed_pred?;
+    let macs = load(&bytes)?.macs_per_window(task.window().max(1));
+    let verify_seconds = verifying.elapsed().as_secs_f64();
     Ok(Report {
         task: task.to_string(),
         float_accuracy: accuracy(&float_pred, &eval),
@@ -126,6 +142,9 @@ pub fn export(
         params: float.parameters(),
         model_bytes: bytes.len(),
         macs_per_window: macs,
+        check_seconds: 0.0,
+        quantise_seconds,
+        verify_seconds,
         query_prediction: query(task, &bytes)?,
     })
 }
@@ -144,14 +163,14 @@ pub fn file_task(bytes: &[u8]) -> Result<Task> {
 /// the f32 reference path as the float model, the integer engine as fixed.
 pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Report> {
     let task = file_task(bytes)?;
+    let verifying = Instant::now();
     let eval = task.batch(
         &mut stream(seed, Stream::Verification),
         samples_for(task, eval_windows),
     );
-    let float_pred = FileRunner::new(bytes, Arithmetic::Float)?.predictions(&eval)?;
-    let mut fixed = FileRunner::new(bytes, Arithmetic::Fixed)?;
-    let fixed_pred = fixed.predictions(&eval)?;
-    let model = fixed.model();
+    let float_pred = predictions_on_threads(bytes, Arithmetic::Float, &eval, threads())?;
+    let fixed_pred = predictions_on_threads(bytes, Arithmetic::Fixed, &eval, threads())?;
+    let model = &load(bytes)?;
     Ok(Report {
         task: task.to_string(),
         float_accuracy: accuracy(&float_pred, &eval),
@@ -164,6 +183,9 @@ pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Rep
         params: parameters(model),
         model_bytes: bytes.len(),
         macs_per_window: model.macs_per_window(task.window().max(1)),
+        check_seconds: 0.0,
+        quantise_seconds: 0.0,
+        verify_seconds: verifying.elapsed().as_secs_f64(),
         query_prediction: query(task, bytes)?,
     })
 }

@@ -9,10 +9,8 @@ pub enum Stream {
     /// Training data of one iteration (so a resumed run draws what the
     /// uninterrupted one would have).
     Train(u64),
-    /// The quick held-out check.
-    QuickCheck,
-    /// The full held-out check.
-    FullCheck,
+    /// Held-out set `k` of the checks during training.
+    HeldOut(u64),
     /// Calibration windows for quantisation.
     Calibration,
     /// The windows the exported model is verified on.
@@ -31,8 +29,7 @@ fn mix(mut z: u64) -> u64 {
 pub fn stream(seed: u64, stream: Stream) -> StdRng {
     let tag = match stream {
         Stream::Train(i) => mix(i),
-        Stream::QuickCheck => 1 << 62,
-        Stream::FullCheck => 2 << 62,
+        Stream::HeldOut(k) => (2 << 62) ^ mix(k),
         Stream::Calibration => 3 << 62,
         Stream::Verification => (3 << 62) | 1,
     };

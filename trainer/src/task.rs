@@ -195,7 +195,7 @@ impl Task {
                 learning_rate: 1e-2,
             },
             Task::EchoLag => FastDefaults {
-                batch: 24,
+                batch: 20,
                 learning_rate: 2e-2,
             },
             _ => FastDefaults {

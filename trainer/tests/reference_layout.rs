@@ -71,7 +71,7 @@ fn load(network: &mut Network, float: &FloatModel) {
 }
 
 fn check(task: Task) {
-    let device = Backend::Ndarray.training_device(3);
+    let device = Backend::default().training_device(3);
     let mut network = Network::new(task.seed_network(), &device);
     let batch = task.batch(&mut stream(5, Stream::Verification), 64);
     let calibration: Vec<Vec<f32>> = (0..batch.samples).map(|i| batch.raw_input(i)).collect();

@@ -40,11 +40,29 @@ fn bump(slot: &mut f32, v: f32) {
     *slot = slot.max(v.abs());
 }
 
+/// Lanes of the dot product: independent partial sums the compiler keeps
+/// in vector registers (a single running sum serialises on its additions).
+const LANES: usize = 8;
+
+/// `a . b` over equal-length slices.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let (a_body, a_tail) = a.split_at(a.len() - a.len() % LANES);
+    let (b_body, b_tail) = b.split_at(a_body.len());
+    for (x, y) in a_body.chunks_exact(LANES).zip(b_body.chunks_exact(LANES)) {
+        for l in 0..LANES {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// Row-major `rows x cols` matrix times `x`.
 fn matvec(w: &[f32], x: &[f32], out: &mut [f32]) {
     let cols = x.len();
     for (o, row) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
-        *o += row.iter().zip(x).map(|(a, b)| a * b).sum::<f32>();
+        *o += dot(row, x);
     }
 }
 
@@ -68,18 +86,33 @@ fn run_direction(
             libm::tanhf(v)
         }
     };
+    // The input part (with bias) of the last step, reused while the input
+    // repeats (the decoder reads the same context at every step).
+    let mut input_part: Option<(usize, Vec<f32>)> = None;
+    let mut first = true;
     for t in order {
-        let mut z = w.bias.clone();
-        if one_hot {
-            let v = xs[t][0] as usize;
-            let cols = w.input.len() / (4 * u);
-            for (r, zr) in z.iter_mut().enumerate() {
-                *zr += w.input[r * cols + v];
+        let mut z = match &input_part {
+            Some((prev, part)) if xs[*prev] == xs[t] => part.clone(),
+            _ => {
+                let mut part = w.bias.clone();
+                if one_hot {
+                    let v = xs[t][0] as usize;
+                    let cols = w.input.len() / (4 * u);
+                    for (r, zr) in part.iter_mut().enumerate() {
+                        *zr += w.input[r * cols + v];
+                    }
+                } else {
+                    matvec(&w.input, &xs[t], &mut part);
+                }
+                input_part = Some((t, part.clone()));
+                part
             }
-        } else {
-            matvec(&w.input, &xs[t], &mut z);
+        };
+        // From the zero initial state the recurrent part is zero.
+        if !first {
+            matvec(&w.recurrent, &h, &mut z);
         }
-        matvec(&w.recurrent, &h, &mut z);
+        first = false;
         for j in 0..u {
             let (i, f, o) = (sigmoid(z[j]), sigmoid(z[u + j]), sigmoid(z[3 * u + j]));
             bump(&mut ranges.candidate[index], z[2 * u + j]);
@@ -187,11 +220,21 @@ pub fn forward(model: &FloatModel, window: &[f32], ranges: &mut Ranges) -> Vec<V
 
 /// Measures ranges over calibration windows.
 pub fn calibrate(model: &FloatModel, windows: &[Vec<f32>]) -> Ranges {
+    calibrate_with_outputs(model, windows).0
+}
+
+/// Measures ranges over calibration windows, and returns each window's
+/// head outputs (as [`predict`] gives them) from the same pass.
+pub fn calibrate_with_outputs(
+    model: &FloatModel,
+    windows: &[Vec<f32>],
+) -> (Ranges, Vec<Vec<Vec<f32>>>) {
     let mut ranges = Ranges::for_layers(layer_count(model));
-    for w in windows {
-        forward(model, w, &mut ranges);
-    }
-    ranges
+    let outputs = windows
+        .iter()
+        .map(|w| forward(model, w, &mut ranges))
+        .collect();
+    (ranges, outputs)
 }
 
 /// Runs `model` on one window without recording ranges.

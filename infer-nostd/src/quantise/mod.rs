@@ -13,7 +13,7 @@ mod float_model;
 mod tensor;
 
 pub use dequantise::dequantise;
-pub use float_forward::{calibrate, predict as float_predict, Ranges};
+pub use float_forward::{calibrate, calibrate_with_outputs, predict as float_predict, Ranges};
 pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 pub use tensor::multiplier;
 
@@ -32,10 +32,13 @@ pub enum PrecisionPolicy {
     Int8,
     /// Every tensor int16.
     Int16,
-    /// Start from int8 and widen tensors to int16, recurrent kernels first
-    /// (largest first), then input kernels, then the head, until the fixed
-    /// engine agrees with the float model on at least `target_agreement`
-    /// (0..=1) of the calibration outputs.
+    /// The smallest file found whose fixed engine agrees with the float
+    /// model on at least `target_agreement` (0..=1) of the calibration
+    /// outputs: every tensor int8 if that is enough; else the smaller of
+    /// the cheapest single tensor widened to int16 that is enough, and the
+    /// first enough file of the widening order (recurrent kernels first,
+    /// largest first, then input kernels, then the head, widened one after
+    /// another); every tensor int16 if none is.
     Auto {
         /// Fraction of outputs that must agree.
         target_agreement: f64,
@@ -103,36 +106,99 @@ pub fn quantise(
     }) {
         return Err(QuantiseError::Window);
     }
-    let ranges = calibrate(model, calibration);
+    // One float pass gives both the ranges and the reference outputs every
+    // agreement measurement below compares against.
+    let (ranges, float_outputs) = calibrate_with_outputs(model, calibration);
     let sizes = tensor_sizes(model);
-    let start = if policy == PrecisionPolicy::Int16 {
-        Precision::Int16
-    } else {
-        Precision::Int8
+    let build = |precisions: &[Precision]| {
+        build::model_file(model, &ranges, precisions)
+            .ok_or(QuantiseError::Shape("value out of the format's range"))
     };
-    let mut precisions = vec![start; sizes.len()];
-    let mut widen = widening_order(&sizes).into_iter();
-    loop {
-        let bytes = build::model_file(model, &ranges, &precisions)
-            .ok_or(QuantiseError::Shape("value out of the format's range"))?;
-        let agreement = agreement(model, &bytes, calibration)?;
-        if let PrecisionPolicy::Auto { target_agreement } = policy {
-            if agreement < target_agreement {
-                if let Some(next) = widen.next() {
-                    precisions[next] = Precision::Int16;
-                    continue;
-                }
-            }
-        }
-        let int16_tensors = precisions
-            .iter()
-            .filter(|&&p| p == Precision::Int16)
-            .count();
-        return Ok(Quantised {
+    // Measures the agreement of `bytes`, built for `precisions`; with
+    // `give_up_below`, a file that cannot reach it stops early.
+    let measure = |bytes: Vec<u8>, precisions: &[Precision], give_up_below: Option<f64>| {
+        let measured =
+            measure_agreement(model, &bytes, calibration, &float_outputs, give_up_below)?;
+        Ok::<_, QuantiseError>(Candidate {
+            int16_tensors: precisions
+                .iter()
+                .filter(|&&p| p == Precision::Int16)
+                .count(),
             bytes,
-            agreement,
-            int16_tensors,
-        });
+            measured,
+        })
+    };
+    let attempt = |precisions: &[Precision], give_up_below: Option<f64>| {
+        measure(build(precisions)?, precisions, give_up_below)
+    };
+    let target = match policy {
+        PrecisionPolicy::Int8 => return attempt(&vec![Precision::Int8; sizes.len()], None)?.done(),
+        PrecisionPolicy::Int16 => {
+            return attempt(&vec![Precision::Int16; sizes.len()], None)?.done()
+        }
+        PrecisionPolicy::Auto { target_agreement } => target_agreement,
+    };
+    let int8 = vec![Precision::Int8; sizes.len()];
+    let first = attempt(&int8, Some(target))?;
+    if first.reaches(target) {
+        return first.done();
+    }
+    // The smallest single tensor whose widening reaches the target...
+    let mut best: Option<Candidate> = None;
+    let mut by_size: Vec<usize> = (0..sizes.len()).collect();
+    by_size.sort_by_key(|&i| sizes[i].0);
+    for i in by_size {
+        let mut precisions = int8.clone();
+        precisions[i] = Precision::Int16;
+        let candidate = attempt(&precisions, Some(target))?;
+        if candidate.reaches(target) {
+            best = Some(candidate);
+            break;
+        }
+    }
+    // ...or, if smaller, the first file of the widening order (tensors
+    // widened one after another) that reaches it.
+    let mut precisions = int8;
+    for next in widening_order(&sizes) {
+        precisions[next] = Precision::Int16;
+        let bytes = build(&precisions)?;
+        if best.as_ref().is_some_and(|b| bytes.len() >= b.bytes.len()) {
+            break;
+        }
+        let candidate = measure(bytes, &precisions, Some(target))?;
+        if candidate.reaches(target) {
+            best = Some(candidate);
+            break;
+        }
+    }
+    match best {
+        Some(best) => best.done(),
+        // Nothing reaches the target: every tensor int16, measured in full.
+        None => attempt(&precisions, None)?.done(),
+    }
+}
+
+/// One tried assignment of precisions.
+struct Candidate {
+    bytes: Vec<u8>,
+    measured: Measured,
+    int16_tensors: usize,
+}
+
+impl Candidate {
+    fn reaches(&self, target: f64) -> bool {
+        matches!(self.measured, Measured::Exact(a) if a >= target)
+    }
+
+    fn done(self) -> Result<Quantised, QuantiseError> {
+        match self.measured {
+            Measured::Exact(agreement) => Ok(Quantised {
+                bytes: self.bytes,
+                agreement,
+                int16_tensors: self.int16_tensors,
+            }),
+            Measured::Below => unreachable!("a returned file is measured in full"),
+        }
     }
 }
 
@@ -149,19 +215,46 @@ pub fn agreement(
     bytes: &[u8],
     windows: &[Vec<f32>],
 ) -> Result<f64, QuantiseError> {
+    let float_outputs: Vec<Vec<Vec<f32>>> =
+        windows.iter().map(|w| float_predict(model, w)).collect();
+    match measure_agreement(model, bytes, windows, &float_outputs, None)? {
+        Measured::Exact(a) => Ok(a),
+        Measured::Below => unreachable!("measured without a bound"),
+    }
+}
+
+/// An agreement measurement.
+enum Measured {
+    /// The agreement over every output step.
+    Exact(f64),
+    /// Stopped early: the agreement is certainly below the bound.
+    Below,
+}
+
+/// [`agreement`] against precomputed float outputs (`float_outputs[i]` of
+/// `windows[i]`). With `give_up_below`, stops as soon as more outputs
+/// disagree than that agreement allows over all of them.
+fn measure_agreement(
+    model: &FloatModel,
+    bytes: &[u8],
+    windows: &[Vec<f32>],
+    float_outputs: &[Vec<Vec<f32>>],
+    give_up_below: Option<f64>,
+) -> Result<Measured, QuantiseError> {
     let fixed = Model::from_bytes(bytes)?;
     let mut engine = Box::new(HostEngine::new(fixed.clone())?);
     let mut out = vec![0i32; 4096];
-    let (mut same, mut total) = (0usize, 0usize);
-    let float_outputs: Vec<Vec<Vec<f32>>> =
-        windows.iter().map(|w| float_predict(model, w)).collect();
+    let steps: usize = float_outputs.iter().map(Vec::len).sum();
+    // Disagreements allowed before the bound is out of reach.
+    let allowed = give_up_below.map(|target| (1.0 - target) * steps as f64);
     let tolerance = float_outputs
         .iter()
         .flatten()
         .flatten()
         .fold(0.0f32, |a, v| a.max(v.abs()))
         * 0.005;
-    for (w, float) in windows.iter().zip(&float_outputs) {
+    let (mut same, mut total) = (0usize, 0usize);
+    for (w, float) in windows.iter().zip(float_outputs) {
         let n = engine.predict(&engine_window(&fixed, w), &mut out)?;
         for (step, logits) in float.iter().enumerate().take(n) {
             let ok = match model.head_kind {
@@ -173,8 +266,11 @@ pub fn agreement(
             same += ok as usize;
             total += 1;
         }
+        if allowed.is_some_and(|allowed| (total - same) as f64 > allowed) {
+            return Ok(Measured::Below);
+        }
     }
-    Ok(same as f64 / total.max(1) as f64)
+    Ok(Measured::Exact(same as f64 / total.max(1) as f64))
 }
 
 /// Index of the largest value (the first on ties).

@@ -2,29 +2,34 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use super::lstm::LayerInput;
 use crate::batch::{Batch, Inputs, Targets};
 use crate::spec::{InputSpec, NetworkSpec};
 
-/// The network input of `batch`: one-hot vectors, or scaled dense values.
-pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> Tensor<3> {
-    let width = spec.input.width();
-    let data = match (&batch.inputs, spec.input) {
+/// The network input of `batch`: class indices standing for one-hot
+/// vectors (`[batch, steps]`), or scaled dense values.
+pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> LayerInput {
+    match (&batch.inputs, spec.input) {
         (Inputs::Classes(values), InputSpec::OneHot { classes }) => {
-            let mut data = vec![0.0f32; values.len() * classes];
-            for (i, &v) in values.iter().enumerate() {
-                data[i * classes + v as usize] = 1.0;
-            }
-            data
+            assert!(
+                values.iter().all(|&v| (v as usize) < classes),
+                "class index out of range"
+            );
+            let data: Vec<i64> = values.iter().map(|&v| i64::from(v)).collect();
+            LayerInput::Classes(Tensor::from_data(
+                TensorData::new(data, [batch.samples, batch.steps]),
+                device,
+            ))
         }
-        (Inputs::Values(values), InputSpec::Dense { .. }) => {
-            values.iter().map(|v| v / spec.value_scale).collect()
+        (Inputs::Values(values), InputSpec::Dense { features }) => {
+            let data: Vec<f32> = values.iter().map(|v| v / spec.value_scale).collect();
+            LayerInput::Values(Tensor::from_data(
+                TensorData::new(data, [batch.samples, batch.steps, features]),
+                device,
+            ))
         }
         _ => panic!("batch inputs do not match the network's input kind"),
-    };
-    Tensor::from_data(
-        TensorData::new(data, [batch.samples, batch.steps, width]),
-        device,
-    )
+    }
 }
 
 /// The scored output steps of `outputs` (`[batch, out steps, width]`).

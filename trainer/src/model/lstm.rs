@@ -9,7 +9,8 @@
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::module::embedding;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::spec::LayerSpec;
 
@@ -28,6 +29,49 @@ impl State {
         State {
             cell: self.cell.detach(),
             hidden: self.hidden.detach(),
+        }
+    }
+}
+
+/// What a layer reads at every step.
+#[derive(Debug, Clone)]
+pub enum LayerInput {
+    /// Real vectors, `[batch, steps, width]`.
+    Values(Tensor<3>),
+    /// Class indices, `[batch, steps]`, standing for one-hot vectors: the
+    /// input kernel's rows are looked up instead of multiplied by mostly
+    /// zeros (the same numbers, a fraction of the work).
+    Classes(Tensor<2, Int>),
+    /// One vector per sample, `[batch, 1, width]`, read at each of `steps`
+    /// steps (the decoder's repeated context): projected once.
+    Repeated(Tensor<3>, usize),
+}
+
+impl LayerInput {
+    /// Batch size and steps.
+    pub fn dims(&self) -> [usize; 2] {
+        match self {
+            LayerInput::Values(x) => {
+                let [b, s, _] = x.dims();
+                [b, s]
+            }
+            LayerInput::Classes(x) => x.dims(),
+            LayerInput::Repeated(x, steps) => [x.dims()[0], *steps],
+        }
+    }
+
+    /// `x W + b` through `linear`: `[batch, steps, outputs]`, or
+    /// `[batch, 1, outputs]` for a repeated input.
+    fn project(&self, linear: &Linear) -> Tensor<3> {
+        match self {
+            LayerInput::Values(x) | LayerInput::Repeated(x, _) => linear.forward(x.clone()),
+            LayerInput::Classes(classes) => {
+                let rows = embedding(linear.weight.val(), classes.clone());
+                match &linear.bias {
+                    Some(bias) => rows + bias.val().unsqueeze::<3>(),
+                    None => rows,
+                }
+            }
         }
     }
 }
@@ -80,27 +124,31 @@ impl LstmDirection {
         }
     }
 
-    fn activation(&self, x: Tensor<2>) -> Tensor<2> {
-        if self.relu {
-            relu(x)
-        } else {
-            x.tanh()
-        }
-    }
-
-    /// Runs over `x` (`[batch, steps, inputs]`), backwards in time when
-    /// `reverse`, from `state` (zeros when `None`). Returns the hidden state
-    /// of every step in time order (`[batch, steps, units]`) and the final state.
-    pub fn forward(&self, x: Tensor<3>, reverse: bool, state: Option<State>) -> (Tensor<3>, State) {
-        let [batch, steps, _] = x.dims();
+    /// Runs over `x`, backwards in time when `reverse`, from `state` (zeros
+    /// when `None`). Returns the hidden state of every step in time order
+    /// (`[batch, steps, units]`) and the final state.
+    pub fn forward(
+        &self,
+        x: &LayerInput,
+        reverse: bool,
+        state: Option<State>,
+    ) -> (Tensor<3>, State) {
+        let [batch, steps] = x.dims();
         let h = self.units;
         // The input projection of every step in one product.
-        let projected = self.input.forward(x);
+        let projected = x.project(&self.input);
+        let repeated = matches!(x, LayerInput::Repeated(..));
         let device = projected.device();
-        let mut state = state.unwrap_or_else(|| State {
-            cell: Tensor::zeros([batch, h], &device),
-            hidden: Tensor::zeros([batch, h], &device),
+        // A tanh cell computes tanh(x) as 2 sigmoid(2x) - 1: one sigmoid
+        // over all four gates (the candidate's pre-activation doubled) and
+        // one for the cell, cheaper on CPU backends than separate tanh calls.
+        let doubled = (!self.relu).then(|| {
+            let scale: Vec<f32> = (0..4 * h)
+                .map(|r| if r / h == 2 { 2.0 } else { 1.0 })
+                .collect();
+            Tensor::<1>::from_data(TensorData::new(scale, [4 * h]), &device).unsqueeze::<2>()
         });
+        let mut state = state;
         let mut outputs = Vec::with_capacity(steps);
         let order: Box<dyn Iterator<Item = usize>> = if reverse {
             Box::new((0..steps).rev())
@@ -108,18 +156,40 @@ impl LstmDirection {
             Box::new(0..steps)
         };
         for t in order {
-            let z = projected.clone().narrow(1, t, 1).squeeze_dim::<2>(1)
-                + self.recurrent.forward(state.hidden);
-            let gates = sigmoid(z.clone());
+            let at = if repeated { 0 } else { t };
+            let mut z = projected.clone().narrow(1, at, 1).squeeze_dim::<2>(1);
+            // From a zero state (the default) the recurrent term and the
+            // forget gate's contribution vanish.
+            if let Some(s) = &state {
+                z = z + self.recurrent.forward(s.hidden.clone());
+            }
+            let (gates, candidate) = match &doubled {
+                Some(scale) => {
+                    let gates = sigmoid(z * scale.clone());
+                    let candidate = gates.clone().narrow(1, 2 * h, h) * 2.0 - 1.0;
+                    (gates, candidate)
+                }
+                None => (sigmoid(z.clone()), relu(z.narrow(1, 2 * h, h))),
+            };
             let input_gate = gates.clone().narrow(1, 0, h);
-            let forget_gate = gates.clone().narrow(1, h, h);
-            let output_gate = gates.narrow(1, 3 * h, h);
-            let candidate = self.activation(z.narrow(1, 2 * h, h));
-            let cell = forget_gate * state.cell + input_gate * candidate;
-            let hidden = output_gate * self.activation(cell.clone());
+            let output_gate = gates.clone().narrow(1, 3 * h, h);
+            let mut cell = input_gate * candidate;
+            if let Some(s) = state {
+                cell = cell + gates.narrow(1, h, h) * s.cell;
+            }
+            let squashed = if self.relu {
+                relu(cell.clone())
+            } else {
+                sigmoid(cell.clone() * 2.0) * 2.0 - 1.0
+            };
+            let hidden = output_gate * squashed;
             outputs.push(hidden.clone());
-            state = State { cell, hidden };
+            state = Some(State { cell, hidden });
         }
+        let state = state.unwrap_or_else(|| State {
+            cell: Tensor::zeros([batch, h], &device),
+            hidden: Tensor::zeros([batch, h], &device),
+        });
         if reverse {
             outputs.reverse();
         }
@@ -148,8 +218,8 @@ impl LstmLayer {
 
     /// Runs the layer; `state` seeds (and the result carries) the forward
     /// direction's state, the backward direction always starts from zeros.
-    pub fn run(&self, x: Tensor<3>, state: Option<State>) -> (Tensor<3>, State) {
-        let (out, state) = self.forward.forward(x.clone(), false, state);
+    pub fn run(&self, x: &LayerInput, state: Option<State>) -> (Tensor<3>, State) {
+        let (out, state) = self.forward.forward(x, false, state);
         match &self.backward {
             None => (out, state),
             Some(backward) => {

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::lstm::{LstmLayer, State};
+use super::lstm::{LayerInput, LstmLayer, State};
 use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
 
 /// A network built from a [`NetworkSpec`].
@@ -39,17 +39,19 @@ fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmLayer>
 /// returning the last layer's outputs and every layer's final state.
 fn run_stack(
     layers: &[LstmLayer],
-    mut x: Tensor<3>,
+    mut x: LayerInput,
     state: Option<Vec<State>>,
 ) -> (Tensor<3>, Vec<State>) {
     let mut initial = state.map(Vec::into_iter);
     let mut finals = Vec::with_capacity(layers.len());
+    let mut out = None;
     for layer in layers {
-        let (out, fin) = layer.run(x, initial.as_mut().and_then(Iterator::next));
+        let (seq, fin) = layer.run(&x, initial.as_mut().and_then(Iterator::next));
         finals.push(fin);
-        x = out;
+        x = LayerInput::Values(seq.clone());
+        out = Some(seq);
     }
-    (x, finals)
+    (out.expect("a stack has at least one layer"), finals)
 }
 
 /// A stack's final output (`[batch, steps, width]` to `[batch, 1, width]`)
@@ -87,17 +89,17 @@ impl Network {
         }
     }
 
-    /// Runs `x` (`[batch, steps, input width]`) from the encoder state
-    /// `state` (zeros when `None`). Returns the head outputs
+    /// Runs `x` (see [`crate::model::encode::inputs`]) from the encoder
+    /// state `state` (zeros when `None`). Returns the head outputs
     /// `[batch, output steps, head outputs]` and the encoder's final state.
-    pub fn forward(&self, x: Tensor<3>, state: Option<Vec<State>>) -> (Tensor<3>, Vec<State>) {
+    pub fn forward(&self, x: LayerInput, state: Option<Vec<State>>) -> (Tensor<3>, Vec<State>) {
         let (seq, finals) = run_stack(&self.encoder, x, state);
         let last = self.spec.encoder.last();
         let features = match &self.spec.outputs {
             OutputSpec::LastStep => final_output(seq, last),
             OutputSpec::EveryStep => seq,
             OutputSpec::EncoderDecoder { steps, .. } => {
-                let context = final_output(seq, last).repeat_dim(1, *steps);
+                let context = LayerInput::Repeated(final_output(seq, last), *steps);
                 run_stack(&self.decoder, context, None).0
             }
         };
