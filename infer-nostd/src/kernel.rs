@@ -11,12 +11,11 @@ use crate::tensor::{le_i32, pow2};
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
 pub enum StepInput<'x, V> {
-    /// A one-hot index (already checked against the class count).
-    OneHot(usize),
     /// An input vector: dense input or the previous layer's output.
     Vector(&'x [V]),
-    /// The input part of every gate row, already projected (with bias):
-    /// the encoder-decoder's repeated context.
+    /// The input part of every gate row, already computed (with bias): a
+    /// one-hot input's gathered column ([`Kernel::gather`]) or the
+    /// encoder-decoder's projected context ([`Kernel::project`]).
     Projected(&'x [V]),
 }
 
@@ -45,6 +44,11 @@ pub trait Kernel {
         out: &mut [Self::Value],
     );
 
+    /// The input part (with bias) of every gate row for the one-hot input
+    /// `class` (already checked against the class count), into
+    /// `out[..4 * units]`.
+    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [Self::Value]);
+
     /// One timestep of one direction: updates `h` and `c` (`units` long),
     /// using `scratch` (`units` long) for the new hidden state.
     #[allow(clippy::too_many_arguments)]
@@ -61,6 +65,19 @@ pub trait Kernel {
     /// Head output row `r` for the hidden vector `h` of real scale `in_scale`.
     fn head_row(head: &Head, r: usize, h: &[Self::Value], in_scale: f32) -> Self::Output;
 
+    /// Every head output for `h`: calls `emit(row, output)` row by row, in
+    /// order.
+    fn head(
+        head: &Head,
+        h: &[Self::Value],
+        in_scale: f32,
+        mut emit: impl FnMut(usize, Self::Output),
+    ) {
+        for r in 0..head.dense.rows as usize {
+            emit(r, Self::head_row(head, r, h, in_scale));
+        }
+    }
+
     /// A regression output as raw output units (the fixed engine's integer).
     fn raw_output(out: Self::Output, head: &Head) -> i32;
 }
@@ -72,6 +89,58 @@ pub struct Fixed;
 /// The f32 reference: the same quantised weights, real arithmetic.
 #[derive(Debug, Clone, Copy)]
 pub struct Float;
+
+/// The fixed-point cell update of one layer: from the four gate
+/// pre-activations (Q3.12) and the old cell state to the new cell and
+/// hidden state.
+struct Cell {
+    activation: CellActivation,
+    /// Fraction bits of the cell state.
+    cell_frac: u8,
+    /// The right shift taking `i * g` to the cell's fraction bits.
+    g_shift: u32,
+}
+
+impl Cell {
+    fn new(layer: &LstmLayer) -> Self {
+        Cell {
+            activation: layer.activation,
+            cell_frac: layer.cell_frac,
+            g_shift: (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32,
+        }
+    }
+
+    /// The new (cell, hidden) state of one unit.
+    #[inline(always)]
+    fn update(&self, [pi, pf, pg, po]: [i32; 4], c: i16) -> (i16, i16) {
+        let i = activation::sigmoid(pi);
+        let f = activation::sigmoid(pf);
+        let g = match self.activation {
+            CellActivation::Tanh => activation::tanh(pg),
+            CellActivation::Relu { .. } => pg.max(0) as i16,
+        };
+        let o = activation::sigmoid(po);
+        // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
+        let cell = sat16(
+            mul_shift(f, c, UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, self.g_shift),
+        );
+        let hidden = match self.activation {
+            CellActivation::Tanh => {
+                let t = activation::tanh(rescale(
+                    cell as i32,
+                    self.cell_frac,
+                    crate::format::GATE_FRAC,
+                ));
+                sat16(mul_shift(o, t, UNIT_FRAC as u32))
+            }
+            CellActivation::Relu { hidden_frac, .. } => {
+                let shift = (UNIT_FRAC + self.cell_frac - hidden_frac) as u32;
+                sat16(round_shift32(o as i32 * cell.max(0) as i32, shift))
+            }
+        };
+        (cell, hidden)
+    }
+}
 
 /// Fraction bits of a layer's candidate value.
 fn candidate_frac(layer: &LstmLayer) -> u8 {
@@ -108,6 +177,16 @@ impl Kernel for Fixed {
         }
     }
 
+    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [i16]) {
+        let rows = (4 * layer.units as usize).min(out.len());
+        let out = &mut out[..rows];
+        w.input.requantised_column(class, |r, v| {
+            if let Some(o) = out.get_mut(r) {
+                *o = Self::with_bias(w, r, v);
+            }
+        });
+    }
+
     fn step(
         layer: &LstmLayer,
         w: &LstmWeights,
@@ -120,21 +199,20 @@ impl Kernel for Fixed {
         let u = layer.units as usize;
         let n = u.min(h.len()).min(c.len()).min(scratch.len());
         // The recurrent products read the previous hidden state from
-        // `scratch`, laid out for the dot-product kernel, so `h` is
-        // updated in place.
-        let rec = &w.recurrent;
-        rec.pack_input(&h[..n], &mut scratch[..n]);
+        // `scratch`, laid out for the dot-product kernel, so `h` and `c`
+        // are updated in place. From the zero state (a window's first
+        // step) every recurrent product is exactly zero: they are skipped.
+        let fresh = h[..n].iter().all(|&v| v == 0);
+        if !fresh {
+            w.recurrent.pack_input(&h[..n], &mut scratch[..n]);
+        }
         let previous = &scratch[..n];
-        let g_shift = (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32;
+        let cell = Cell::new(layer);
         let m = &w.input;
         let mut input_rows = m.gate_rows(u);
-        for (j, rows) in rec.gate_rows(u).enumerate().take(n) {
+        for (j, rows) in w.recurrent.gate_rows(u).enumerate().take(n) {
             // Each gate's input part (with bias), saturated.
             let input = match x {
-                StepInput::OneHot(v) => rows.index.map(|r| {
-                    let acc = m.weight(v * m.rows as usize + r);
-                    Self::with_bias(w, r, m.requant_i32(r, acc)) as i32
-                }),
                 StepInput::Vector(x) => match input_rows.next() {
                     Some(in_rows) => {
                         let acc = m.dot4(in_rows, x);
@@ -146,37 +224,15 @@ impl Kernel for Fixed {
                     rows.index.map(|r| p.get(r).copied().unwrap_or(0) as i32)
                 }
             };
-            let recurrent = rec.dot4_packed(rows, previous);
+            let recurrent = if fresh {
+                [0; 4]
+            } else {
+                w.recurrent.dot4_packed(rows, previous)
+            };
             // The recurrent part is any i32 (its requantisation saturates
             // there), so the sum must saturate too.
-            let [pi, pf, pg, po] =
-                [0, 1, 2, 3].map(|g| sat16(input[g].saturating_add(recurrent[g])) as i32);
-            let i = activation::sigmoid(pi);
-            let f = activation::sigmoid(pf);
-            let g = match layer.activation {
-                CellActivation::Tanh => activation::tanh(pg),
-                CellActivation::Relu { .. } => pg.max(0) as i16,
-            };
-            let o = activation::sigmoid(po);
-            // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
-            let cell = sat16(
-                mul_shift(f, c[j], UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, g_shift),
-            );
-            c[j] = cell;
-            h[j] = match layer.activation {
-                CellActivation::Tanh => {
-                    let t = activation::tanh(rescale(
-                        cell as i32,
-                        layer.cell_frac,
-                        crate::format::GATE_FRAC,
-                    ));
-                    sat16(mul_shift(o, t, UNIT_FRAC as u32))
-                }
-                CellActivation::Relu { hidden_frac, .. } => {
-                    let shift = (UNIT_FRAC + layer.cell_frac - hidden_frac) as u32;
-                    sat16(round_shift32(o as i32 * cell.max(0) as i32, shift))
-                }
-            };
+            let gates = [0, 1, 2, 3].map(|g| sat16(input[g].saturating_add(recurrent[g])) as i32);
+            (c[j], h[j]) = cell.update(gates, c[j]);
         }
     }
 
@@ -184,6 +240,22 @@ impl Kernel for Fixed {
         head.dense
             .row_dot(r, h)
             .saturating_add(le_i32(head.bias, r))
+    }
+
+    fn head(head: &Head, h: &[i16], in_scale: f32, mut emit: impl FnMut(usize, i32)) {
+        // Four rows at a time share the loads of `h`.
+        let m = &head.dense;
+        let mut done = 0;
+        for rows in m.row_quads() {
+            let acc = m.dot4(rows, h);
+            for (&r, acc) in rows.index.iter().zip(acc) {
+                emit(r, acc.saturating_add(le_i32(head.bias, r)));
+            }
+            done += 4;
+        }
+        for r in done..m.rows as usize {
+            emit(r, Self::head_row(head, r, h, in_scale));
+        }
     }
 
     fn raw_output(out: i32, _head: &Head) -> i32 {
@@ -196,22 +268,34 @@ fn sigmoid_f32(x: f32) -> f32 {
 }
 
 impl Float {
-    /// Real value of the input part (with bias) of gate row `r`.
+    /// Real value of the input part (with bias) of gate row `r`, whose
+    /// input kernel product, in integer-weight units, is `product` for an
+    /// input of real scale `in_scale`.
     #[inline]
     fn input_part(
+        layer: &LstmLayer,
+        w: &LstmWeights,
+        r: usize,
+        product: f32,
+        in_scale: f32,
+    ) -> f32 {
+        let unit = pow2(-(layer.row_frac(r) as i32));
+        product * w.input.row_scale(r) * unit / in_scale + le_i32(w.bias, r) as f32 * unit
+    }
+
+    /// [`Self::input_part`] for input `x` of real scale `in_scale`.
+    #[inline]
+    fn step_input(
         layer: &LstmLayer,
         w: &LstmWeights,
         x: &StepInput<'_, f32>,
         in_scale: f32,
         r: usize,
     ) -> f32 {
-        let rows = 4 * layer.units as usize;
-        let unit = pow2(-(layer.row_frac(r) as i32));
-        let bias = le_i32(w.bias, r) as f32 * unit;
-        let m = &w.input;
         match *x {
-            StepInput::OneHot(v) => m.weight(v * rows + r) as f32 * m.row_scale(r) * unit + bias,
-            StepInput::Vector(x) => m.row_dot_f32(r, x) * m.row_scale(r) * unit / in_scale + bias,
+            StepInput::Vector(x) => {
+                Self::input_part(layer, w, r, w.input.row_dot_f32(r, x), in_scale)
+            }
             StepInput::Projected(p) => p.get(r).copied().unwrap_or(0.0),
         }
     }
@@ -231,7 +315,15 @@ impl Kernel for Float {
     fn project(layer: &LstmLayer, w: &LstmWeights, x: &[f32], in_scale: f32, out: &mut [f32]) {
         let rows = 4 * layer.units as usize;
         for (r, o) in out.iter_mut().enumerate().take(rows) {
-            *o = Self::input_part(layer, w, &StepInput::Vector(x), in_scale, r);
+            *o = Self::step_input(layer, w, &StepInput::Vector(x), in_scale, r);
+        }
+    }
+
+    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [f32]) {
+        let rows = 4 * layer.units as usize;
+        for (r, o) in out.iter_mut().enumerate().take(rows) {
+            let weight = w.input.weight(class.wrapping_mul(rows).wrapping_add(r));
+            *o = Self::input_part(layer, w, r, weight as f32, 1.0);
         }
     }
 
@@ -249,7 +341,7 @@ impl Kernel for Float {
         let pre = |r: usize, h: &[f32]| -> f32 {
             let rec = &w.recurrent;
             let unit = pow2(-(layer.row_frac(r) as i32));
-            Self::input_part(layer, w, &x, in_scale, r)
+            Self::step_input(layer, w, &x, in_scale, r)
                 + rec.row_dot_f32(r, h) * rec.row_scale(r) * unit / h_scale
         };
         for j in 0..u.min(c.len()).min(scratch.len()) {

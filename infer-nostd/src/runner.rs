@@ -9,7 +9,7 @@
 //! the first decoder layer's input kernel once per window.
 
 use crate::error::Error;
-use crate::format::{HeadKind, Input, LstmLayer};
+use crate::format::{HeadKind, Input, LstmLayer, LstmWeights};
 use crate::kernel::{Fixed, Float, Kernel, StepInput};
 use crate::layers::{Last, Layers};
 use crate::model::{Model, Readout};
@@ -144,9 +144,13 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                 for k in 0..steps.min(T) {
                     let t = if dir == 0 { k } else { steps - 1 - k };
                     let x = match (l, source) {
-                        (0, Source::Window(window)) => {
-                            encoder_input::<K>(d, window, t, cache.as_flattened_mut())
-                        }
+                        (0, Source::Window(window)) => encoder_input::<K>(
+                            d,
+                            Some((&layer, w)),
+                            window,
+                            t,
+                            cache.as_flattened_mut(),
+                        ),
                         // The context waits in row 0 of buffer 0, which is
                         // `src` (unwritten) while layer 0 runs.
                         (0, Source::Context(width)) => {
@@ -233,8 +237,12 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let out = out.get_mut(..n * rows).ok_or(Error::OutputTooShort)?;
         let head = *self.model.head();
         self.run(window, steps, |k, h, scale| {
-            for (r, slot) in out.iter_mut().skip(k * rows).take(rows).enumerate() {
-                *slot = K::head_row(&head, r, h, scale);
+            if let Some(step) = out.get_mut(k * rows..(k + 1) * rows) {
+                K::head(&head, h, scale, |r, v| {
+                    if let Some(slot) = step.get_mut(r) {
+                        *slot = v;
+                    }
+                });
             }
         });
         Ok(n)
@@ -265,9 +273,11 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             .get_mut(..self.model.head_outputs())
             .ok_or(Error::OutputTooShort)?;
         self.push_with(step, |h, scale| {
-            for (r, slot) in out.iter_mut().enumerate() {
-                *slot = K::head_row(&head, r, h, scale);
-            }
+            K::head(&head, h, scale, |r, v| {
+                if let Some(slot) = out.get_mut(r) {
+                    *slot = v;
+                }
+            })
         })
     }
 
@@ -299,8 +309,11 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             cache,
             ..
         } = &mut self.state;
-        let x = encoder_input::<K>(d, step, 0, cache.as_flattened_mut());
-        let last = stack_step::<K, H>(&Decoded::new(d.encoder()), x, input_scale(d), h, c, scratch);
+        let layers = Decoded::new(d.encoder());
+        let first = layers.first();
+        let first = first.as_ref().map(|l| (l, &l.forward));
+        let x = encoder_input::<K>(d, first, step, 0, cache.as_flattened_mut());
+        let last = stack_step::<K, H>(&layers, x, input_scale(d), h, c, scratch);
         let out = d.encoder().output();
         emit(h[last].get(..out.width()).unwrap_or(&[]), out.scale());
         Ok(())
@@ -351,6 +364,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             st.place_context(enc_last, ContextFrom::Sequence(buf), steps);
         } else {
             let enc_layers = Decoded::new(enc);
+            let first = enc_layers.first();
+            let first = first.as_ref().map(|l| (l, &l.forward));
             for t in 0..steps {
                 let State {
                     h,
@@ -359,7 +374,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                     cache,
                     ..
                 } = st;
-                let x = encoder_input::<K>(d, window, t, cache.as_flattened_mut());
+                let x = encoder_input::<K>(d, first, window, t, cache.as_flattened_mut());
                 let last = stack_step::<K, H>(&enc_layers, x, input_scale(d), h, c, scratch);
                 if every {
                     emit(t, prefix(&h[last], width), scale);
@@ -437,14 +452,14 @@ fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale:
     match head.kind {
         HeadKind::Regress => K::raw_output(K::head_row(head, 0, h, scale), head),
         HeadKind::Classify => {
-            let mut best = (0, K::head_row(head, 0, h, scale));
-            for r in 1..head.dense.rows as usize {
-                let v = K::head_row(head, r, h, scale);
-                if v > best.1 {
-                    best = (r, v);
+            // The first of equal maxima (rows come in order).
+            let mut best: Option<(usize, K::Output)> = None;
+            K::head(head, h, scale, |r, v| {
+                if best.is_none_or(|(_, b)| v > b) {
+                    best = Some((r, v));
                 }
-            }
-            best.0 as i32
+            });
+            best.map_or(0, |(r, _)| r as i32)
         }
     }
 }
@@ -467,16 +482,25 @@ fn input_scale(d: &Model) -> f32 {
     }
 }
 
-/// Timestep `t` of `window` as the first encoder layer's input (dense
-/// values are converted into `buf` when the arithmetic needs it).
+/// Timestep `t` of `window` as the input of `first`, the first encoder
+/// layer and the direction's weights: a one-hot class's input part is
+/// gathered into `buf`; dense values are converted into `buf` when the
+/// arithmetic needs it.
 fn encoder_input<'x, K: Kernel>(
     d: &Model,
+    first: Option<(&LstmLayer, &LstmWeights)>,
     window: &'x [i16],
     t: usize,
     buf: &'x mut [K::Value],
 ) -> StepInput<'x, K::Value> {
     match d.input() {
-        Input::OneHot { .. } => StepInput::OneHot(window.get(t).copied().unwrap_or(0) as usize),
+        Input::OneHot { .. } => {
+            if let Some((layer, w)) = first {
+                let class = window.get(t).copied().unwrap_or(0) as usize;
+                K::gather(layer, w, class, buf);
+            }
+            StepInput::Projected(buf)
+        }
         Input::Dense { features, scale } => {
             let f = features as usize;
             let raw = window.get(t * f..(t + 1) * f).unwrap_or(&[]);
@@ -501,6 +525,14 @@ impl<'a> Decoded<'a> {
         match (stack.len(), stack.get(0)) {
             (1, Some(layer)) => Decoded::One(layer),
             _ => Decoded::Many(stack),
+        }
+    }
+
+    /// The first layer.
+    fn first(&self) -> Option<LstmLayer<'a>> {
+        match self {
+            Decoded::One(layer) => Some(*layer),
+            Decoded::Many(stack) => stack.get(0),
         }
     }
 

@@ -17,13 +17,48 @@ pub fn le_i32(bytes: &[u8], i: usize) -> i32 {
     }
 }
 
-/// Four rows of one matrix: their indices and stored bytes.
+/// One row's requantisation: `round(acc * multiplier / 2^shift)`, saturated.
+#[derive(Debug, Clone, Copy)]
+pub struct Requant {
+    /// The multiplier (non-negative).
+    pub multiplier: i32,
+    /// The right shift (at most [`crate::format::MAX_SHIFT`]).
+    pub shift: u8,
+}
+
+impl Requant {
+    /// Reads the parameters from a row's four multiplier bytes and its shift.
+    #[inline(always)]
+    fn read(multiplier: &[u8], shift: u8) -> Self {
+        let multiplier = match multiplier {
+            &[a, b, c, d] => i32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        };
+        Requant { multiplier, shift }
+    }
+
+    /// The requantisation of an int8 row's i32 accumulator.
+    #[inline(always)]
+    pub fn of_i32(self, acc: i32) -> i32 {
+        requant32_fast(acc, self.multiplier, self.shift)
+    }
+
+    /// The requantisation of an int16 row's i64 accumulator.
+    #[inline(always)]
+    pub fn of_i64(self, acc: i64) -> i32 {
+        requant64(acc, self.multiplier, self.shift)
+    }
+}
+
+/// Four rows of one matrix: their indices, stored bytes and requantisation.
 #[derive(Debug, Clone, Copy)]
 pub struct Rows4<'m> {
-    /// Row numbers (for the requantisation).
+    /// Row numbers.
     pub index: [usize; 4],
     /// Each row's bytes.
     pub bytes: [&'m [u8]; 4],
+    /// Each row's requantisation.
+    pub requant: [Requant; 4],
 }
 
 impl Matrix<'_> {
@@ -54,7 +89,7 @@ impl Matrix<'_> {
     /// The stored bytes of row `r` of a row-major matrix.
     #[inline(always)]
     fn row_bytes(&self, r: usize) -> &[u8] {
-        let len = self.cols as usize * self.precision.bytes();
+        let len = self.row_len();
         // Two bounds checks (a wrapped product fails the first).
         let row = self.values.get(r.wrapping_mul(len)..).unwrap_or(&[]);
         row.get(..len).unwrap_or(&[])
@@ -80,10 +115,54 @@ impl Matrix<'_> {
         requant32_fast(acc, self.multiplier(r), self.shift(r))
     }
 
+    /// Every row's requantisation, in row order.
+    #[inline(always)]
+    fn requants(&self) -> impl Iterator<Item = Requant> + '_ {
+        self.multipliers
+            .chunks_exact(4)
+            .zip(self.shifts)
+            .map(|(m, &s)| Requant::read(m, s))
+    }
+
+    /// Column `class` of a class-major matrix (a one-hot input kernel,
+    /// stored one class after another), requantised row by row: calls
+    /// `emit(row, value)` for every row in order.
+    #[inline]
+    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(usize, i32)) {
+        let rows = self.rows as usize;
+        let len = rows * self.precision.bytes();
+        let column = self
+            .values
+            .get(class.wrapping_mul(len)..)
+            .and_then(|c| c.get(..len))
+            .unwrap_or(&[]);
+        match self.precision {
+            Precision::Int8 => {
+                for (r, (&w, q)) in column.iter().zip(self.requants()).enumerate() {
+                    emit(r, q.of_i32(w as i8 as i32));
+                }
+            }
+            Precision::Int16 => {
+                for (r, (w, q)) in column.chunks_exact(2).zip(self.requants()).enumerate() {
+                    emit(r, q.of_i32(i16::from_le_bytes([w[0], w[1]]) as i32));
+                }
+            }
+        }
+    }
+
     /// Bytes per stored row.
     #[inline(always)]
     fn row_len(&self) -> usize {
         self.cols as usize * self.precision.bytes()
+    }
+
+    /// Row `r`'s requantisation.
+    #[inline(always)]
+    fn requant(&self, r: usize) -> Requant {
+        Requant {
+            multiplier: self.multiplier(r),
+            shift: self.shift(r),
+        }
     }
 
     /// The rows in groups of four consecutive ones (a last partial group
@@ -97,10 +176,11 @@ impl Matrix<'_> {
                 let (a, rest) = quad.split_at(len);
                 let (b, rest) = rest.split_at(len);
                 let (c, d) = rest.split_at(len);
-                let r = 4 * k;
+                let index = [0, 1, 2, 3].map(|g| 4 * k + g);
                 Rows4 {
-                    index: [r, r + 1, r + 2, r + 3],
+                    index,
                     bytes: [a, b, c, d],
+                    requant: index.map(|r| self.requant(r)),
                 }
             })
     }
@@ -116,9 +196,13 @@ impl Matrix<'_> {
             rows.get(..block).unwrap_or(&[]).chunks_exact(len)
         };
         let blocks = gate(0).zip(gate(1)).zip(gate(2)).zip(gate(3));
-        blocks.enumerate().map(move |(j, (((a, b), c), d))| Rows4 {
-            index: [j, units + j, 2 * units + j, 3 * units + j],
-            bytes: [a, b, c, d],
+        blocks.enumerate().map(move |(j, (((a, b), c), d))| {
+            let index = [j, units + j, 2 * units + j, 3 * units + j];
+            Rows4 {
+                index,
+                bytes: [a, b, c, d],
+                requant: index.map(|r| self.requant(r)),
+            }
         })
     }
 
@@ -130,14 +214,20 @@ impl Matrix<'_> {
             #[cfg(arm_dsp)]
             Precision::Int8 => {
                 let acc = dot4_i8(rows.bytes, x);
-                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
             }
             #[cfg(all(target_arch = "x86_64", not(arm_dsp)))]
             Precision::Int8 => {
                 let acc = crate::simd_x86::dot4_i8(rows.bytes, x);
-                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
             }
-            _ => rows.index.map(|r| self.row_dot(r, x)),
+            #[cfg(not(any(arm_dsp, target_arch = "x86_64")))]
+            Precision::Int8 => {
+                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(dot_i8(rows.bytes[g], x)))
+            }
+            Precision::Int16 => {
+                [0, 1, 2, 3].map(|g| rows.requant[g].of_i64(dot_i16(rows.bytes[g], x)))
+            }
         }
     }
 
@@ -163,7 +253,7 @@ impl Matrix<'_> {
             #[cfg(arm_dsp)]
             Precision::Int8 => {
                 let acc = dot4_i8_packed(rows.bytes, packed);
-                [0, 1, 2, 3].map(|g| self.requant_i32(rows.index[g], acc[g]))
+                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
             }
             _ => self.dot4(rows, packed),
         }
@@ -202,8 +292,10 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
             // `p + 2^(s-1)` shifted in 32-bit halves: `q` is the low word
             // of the quotient and `top` its high word; it fits in i32 when
             // `top` is `q`'s sign extension.
-            let p = p + (1 << (s - 1));
-            let (hi, lo) = ((p >> 32) as i32, p as u32);
+            // The rounding term added to the low word, its carry to the
+            // high word (|hi| < 2^30: no overflow).
+            let (lo, carry) = (p as u32).overflowing_add(1 << (s - 1));
+            let hi = (p >> 32) as i32 + carry as i32;
             let q = ((lo >> s) | ((hi as u32) << (32 - s))) as i32;
             let top = hi >> s;
             match (top == q >> 31, hi < 0) {
