@@ -464,6 +464,28 @@ fn over_capacity_is_refused_by_the_runner() {
     );
 }
 
+#[test]
+fn an_encoder_decoder_needs_the_layers_of_one_stack() {
+    // The decoder runs in the encoder's state slots: one layer each fits
+    // an engine of one layer, and predicts what a roomier engine does.
+    let bytes = model_file(Topology::EncoderDecoder);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut small = Engine::<4, 1, 0>::new(model.clone()).unwrap();
+    let mut host = Box::new(HostEngine::new(model.clone()).unwrap());
+    let mut rng = Rng::new(8);
+    let float = random_model(Topology::EncoderDecoder, 4, 4, 5, 11);
+    let (mut a, mut b) = ([0i32; 8], [0i32; 8]);
+    for _ in 0..50 {
+        let w: Vec<i16> = random_window(&float, &mut rng)
+            .iter()
+            .map(|&v| v as i16)
+            .collect();
+        assert_eq!(small.predict(&w, &mut a), host.predict(&w, &mut b));
+        assert_eq!(a, b);
+        assert_eq!(small.hidden(0), host.hidden(0));
+    }
+}
+
 /// The model of `topology` after `edit`, which may keep new tensors alive
 /// through its second argument.
 fn edited_model(

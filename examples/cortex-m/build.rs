@@ -183,7 +183,7 @@ fn main() {
          /// The inputs file, in flash.\n\
          pub static INPUTS: &[u8] = include_bytes!({inputs:?});\n",
         units = enc_units.max(dec_units),
-        layers = enc_layers + dec_layers,
+        layers = enc_layers.max(dec_layers),
         record = inputs.width,
         tick_ps = board.tick_ps,
         model = fs::canonicalize(&model_path).expect("model path"),

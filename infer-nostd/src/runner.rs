@@ -11,11 +11,12 @@
 use crate::error::Error;
 use crate::format::{HeadKind, Input, LstmLayer, LstmWeights};
 use crate::kernel::{Fixed, Float, Kernel, StepInput};
-use crate::layers::{Last, Layers};
+use crate::layers::{Last, LayerIter, Layers};
 use crate::model::{Model, Readout};
 
 /// A model with the buffers to run it: `H` is the most units per layer
-/// direction, `L` the most layers (encoder and decoder together), `T` the
+/// direction, `L` the most layers of one stack (an encoder-decoder's
+/// decoder runs in the encoder's state once the context is taken), `T` the
 /// longest sequence a stack with a bidirectional layer can hold (0 when no
 /// bidirectional model is to run). Nothing is allocated on the heap.
 pub struct Runner<'a, K: Kernel, const H: usize, const L: usize, const T: usize> {
@@ -144,13 +145,9 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                 for k in 0..steps.min(T) {
                     let t = if dir == 0 { k } else { steps - 1 - k };
                     let x = match (l, source) {
-                        (0, Source::Window(window)) => encoder_input::<K>(
-                            d,
-                            Some((&layer, w)),
-                            window,
-                            t,
-                            cache.as_flattened_mut(),
-                        ),
+                        (0, Source::Window(window)) => {
+                            encoder_input::<K>(d, (&layer, w), window, t, cache.as_flattened_mut())
+                        }
                         // The context waits in row 0 of buffer 0, which is
                         // `src` (unwritten) while layer 0 runs.
                         (0, Source::Context(width)) => {
@@ -281,10 +278,15 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         })
     }
 
-    /// The hidden state of encoder layer `layer` (forward direction) after
-    /// the last window or stream step, as `units` values.
+    /// The hidden state of layer `layer` (forward direction) of the stack
+    /// that ran last, as `units` values: the encoder's after a stream step
+    /// or a window, except the decoder's after an encoder-decoder window.
     pub fn hidden(&self, layer: usize) -> Option<&[K::Value]> {
-        let units = self.model.encoder().get(layer)?.units as usize;
+        let stack = match self.model.readout() {
+            Readout::EncoderDecoder { decoder, .. } => decoder,
+            _ => self.model.encoder(),
+        };
+        let units = stack.get(layer)?.units as usize;
         self.state.h.get(layer)?.get(..units)
     }
 
@@ -309,9 +311,10 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             cache,
             ..
         } = &mut self.state;
-        let layers = Decoded::new(d.encoder());
-        let first = layers.first();
-        let first = first.as_ref().map(|l| (l, &l.forward));
+        let Some(layers) = Decoded::new(d.encoder()) else {
+            return Ok(());
+        };
+        let first = (&layers.first, &layers.first.forward);
         let x = encoder_input::<K>(d, first, step, 0, cache.as_flattened_mut());
         let last = stack_step::<K, H>(&layers, x, input_scale(d), h, c, scratch);
         let out = d.encoder().output();
@@ -363,9 +366,10 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             }
             st.place_context(enc_last, ContextFrom::Sequence(buf), steps);
         } else {
-            let enc_layers = Decoded::new(enc);
-            let first = enc_layers.first();
-            let first = first.as_ref().map(|l| (l, &l.forward));
+            let Some(enc_layers) = Decoded::new(enc) else {
+                return;
+            };
+            let first = (&enc_layers.first, &enc_layers.first.forward);
             for t in 0..steps {
                 let State {
                     h,
@@ -421,7 +425,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         return;
     }
     let first = d.encoder().len();
-    let Some(first_layer) = decoder.get(0) else {
+    let Some(dec_layers) = Decoded::new(decoder) else {
         return;
     };
     let State {
@@ -432,14 +436,18 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         seq,
     } = st;
     K::project(
-        &first_layer,
-        &first_layer.forward,
+        &dec_layers.first,
+        &dec_layers.first.forward,
         context(context_in_seq, h, seq, first, context_width),
         context_scale,
         cache.as_flattened_mut(),
     );
-    let (h, c) = (&mut h[first..], &mut c[first..]);
-    let dec_layers = Decoded::new(decoder);
+    // The encoder's state is done with: the decoder runs in its slots.
+    let (h, c) = (&mut h[..], &mut c[..]);
+    for (h, c) in h.iter_mut().zip(c.iter_mut()).take(dec_layers.len) {
+        *h = [K::Value::default(); H];
+        *c = [K::Value::default(); H];
+    }
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
         let last = stack_step::<K, H>(&dec_layers, x, context_scale, h, c, scratch);
@@ -482,23 +490,21 @@ fn input_scale(d: &Model) -> f32 {
     }
 }
 
-/// Timestep `t` of `window` as the input of `first`, the first encoder
-/// layer and the direction's weights: a one-hot class's input part is
+/// Timestep `t` of `window` as the input of the first encoder layer
+/// `layer` and its direction's weights `w`: a one-hot class's input part is
 /// gathered into `buf`; dense values are converted into `buf` when the
 /// arithmetic needs it.
 fn encoder_input<'x, K: Kernel>(
     d: &Model,
-    first: Option<(&LstmLayer, &LstmWeights)>,
+    (layer, w): (&LstmLayer, &LstmWeights),
     window: &'x [i16],
     t: usize,
     buf: &'x mut [K::Value],
 ) -> StepInput<'x, K::Value> {
     match d.input() {
         Input::OneHot { .. } => {
-            if let Some((layer, w)) = first {
-                let class = window.get(t).copied().unwrap_or(0) as usize;
-                K::gather(layer, w, class, buf);
-            }
+            let class = window.get(t).copied().unwrap_or(0) as usize;
+            K::gather(layer, w, class, buf);
             StepInput::Projected(buf)
         }
         Input::Dense { features, scale } => {
@@ -509,45 +515,32 @@ fn encoder_input<'x, K: Kernel>(
     }
 }
 
-/// A stack's layers for one run: a lone layer decoded once (the common
-/// case), a deeper stack decoded as it is visited (no per-layer RAM).
-// A value on the stack for one run; boxing is not available without alloc.
-#[allow(clippy::large_enum_variant)]
-enum Decoded<'a> {
-    /// The only layer.
-    One(LstmLayer<'a>),
-    /// Several layers, still encoded.
-    Many(Layers<'a>),
+/// A stack's layers for one run: the first decoded once, any others
+/// decoded as they are visited (no per-layer RAM).
+struct Decoded<'a> {
+    first: LstmLayer<'a>,
+    /// The layers after the first, still encoded.
+    rest: LayerIter<'a>,
+    len: usize,
 }
 
 impl<'a> Decoded<'a> {
-    fn new(stack: Layers<'a>) -> Self {
-        match (stack.len(), stack.get(0)) {
-            (1, Some(layer)) => Decoded::One(layer),
-            _ => Decoded::Many(stack),
-        }
+    /// `None` for an empty stack (which a loaded model never has).
+    fn new(stack: Layers<'a>) -> Option<Self> {
+        let mut rest = stack.iter();
+        let first = rest.next()?;
+        Some(Decoded {
+            first,
+            rest,
+            len: stack.len(),
+        })
     }
 
-    /// The first layer.
-    fn first(&self) -> Option<LstmLayer<'a>> {
-        match self {
-            Decoded::One(layer) => Some(*layer),
-            Decoded::Many(stack) => stack.get(0),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = LstmLayer<'a>> + '_ {
-        let (one, many) = match self {
-            Decoded::One(layer) => (Some(*layer), None),
-            Decoded::Many(stack) => (None, Some(stack.iter())),
-        };
-        one.into_iter().chain(many.into_iter().flatten())
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Decoded::One(_) => 1,
-            Decoded::Many(stack) => stack.len(),
+    /// Calls `f(index, layer)` for every layer in order.
+    fn for_each(&self, mut f: impl FnMut(usize, &LstmLayer<'a>)) {
+        f(0, &self.first);
+        for (l, layer) in self.rest.clone().enumerate() {
+            f(l + 1, &layer);
         }
     }
 }
@@ -564,20 +557,20 @@ fn stack_step<K: Kernel, const H: usize>(
 ) -> usize {
     let mut scale = x_scale;
     let mut prev_width = 0;
-    for (l, layer) in stack.iter().enumerate() {
+    stack.for_each(|l, layer| {
         let (done, rest) = h.split_at_mut(l);
         let (Some(h_l), Some(c_l)) = (rest.first_mut(), c.get_mut(l)) else {
-            break;
+            return;
         };
         let input = match done.last() {
             Some(prev) => StepInput::Vector(prefix(prev, prev_width)),
             None => x,
         };
-        K::step(&layer, &layer.forward, input, scale, h_l, c_l, scratch);
+        K::step(layer, &layer.forward, input, scale, h_l, c_l, scratch);
         scale = layer.hidden_scale();
         prev_width = layer.output_width();
-    }
-    stack.len().saturating_sub(1)
+    });
+    stack.len.saturating_sub(1)
 }
 
 /// The encoder's final output of `width` values: row 0 of sequence buffer
@@ -614,7 +607,8 @@ fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> 
         _ => None,
     };
     let stacks = core::iter::once(d.encoder()).chain(decoder.map(|(_, s)| s));
-    let layers: usize = stacks.clone().map(|s| s.len()).sum();
+    // The decoder runs in the encoder's state slots (see `decode`).
+    let layers = stacks.clone().map(|s| s.len()).max().unwrap_or(0);
     if layers > l {
         return Err(Error::OverCapacity("more layers than the engine holds"));
     }
