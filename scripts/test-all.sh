@@ -22,6 +22,8 @@ qemu-system-arm --version | head -1
 say "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The trainer's other burn backend (a feature, off by default) stays clean too.
+cargo clippy -p trainer --all-targets --features ndarray -- -D warnings
 
 say "infer-nostd builds for Cortex-M0 and Cortex-M4"
 cargo build -p infer-nostd --release --target thumbv6m-none-eabi
