@@ -11,10 +11,8 @@ use crate::format::{Matrix, Precision};
 /// The i32 stored little-endian at index `i` of `bytes` (0 if absent).
 #[inline(always)]
 pub fn le_i32(bytes: &[u8], i: usize) -> i32 {
-    match bytes.get(4 * i..4 * i + 4) {
-        Some(&[a, b, c, d]) => i32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    }
+    let (words, _) = bytes.as_chunks::<4>();
+    words.get(i).map_or(0, |&w| i32::from_le_bytes(w))
 }
 
 /// One row's requantisation: `round(acc * multiplier / 2^shift)`, saturated.
