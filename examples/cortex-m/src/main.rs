@@ -10,6 +10,7 @@
 mod counter;
 mod report;
 mod stack;
+mod vectors;
 mod windows;
 
 use core::ptr::addr_of;
