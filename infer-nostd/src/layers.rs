@@ -2,9 +2,8 @@
 //! file and are decoded one at a time as they are visited, so a loaded
 //! model costs a few words of RAM however deep its stacks may be.
 
-use crate::error::Error;
 use crate::format::{LstmLayer, MAX_STACK_LAYERS};
-use crate::wire::{Decode, Reader};
+use crate::wire::{Bad, Decode, Reader};
 
 /// The encoded layers of one stack (validated at load), with the facts
 /// the runner needs about the whole stack noted when it was read.
@@ -42,10 +41,10 @@ impl Last {
 impl<'a> Layers<'a> {
     /// Reads a stack (a postcard sequence of [`LstmLayer`]), keeping its
     /// bytes encoded.
-    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
+    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, Bad> {
         let count = r.u32()?;
         if count as usize > MAX_STACK_LAYERS {
-            return Err(Error::Malformed);
+            return Err(Bad::Malformed);
         }
         let start = r.rest();
         let (mut bidirectional, mut last) = (false, Last::default());

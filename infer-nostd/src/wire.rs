@@ -24,6 +24,26 @@ use crate::format::{
     CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, Precision,
 };
 
+/// Why a value could not be read: a one-byte stand-in for the two
+/// [`Error`]s decoding can give, so that the many small results of the
+/// reader stay in registers (an [`Error`] is three words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bad {
+    /// [`Error::Truncated`].
+    Truncated,
+    /// [`Error::Malformed`].
+    Malformed,
+}
+
+impl From<Bad> for Error {
+    fn from(bad: Bad) -> Error {
+        match bad {
+            Bad::Truncated => Error::Truncated,
+            Bad::Malformed => Error::Malformed,
+        }
+    }
+}
+
 /// The bytes of a payload not read yet.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reader<'a> {
@@ -43,14 +63,14 @@ impl<'a> Reader<'a> {
 
     /// The next `n` bytes.
     #[inline(never)]
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        let (taken, rest) = self.rest.split_at_checked(n).ok_or(Error::Truncated)?;
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Bad> {
+        let (taken, rest) = self.rest.split_at_checked(n).ok_or(Bad::Truncated)?;
         self.rest = rest;
         Ok(taken)
     }
 
     /// A `u8`.
-    pub(crate) fn byte(&mut self) -> Result<u8, Error> {
+    pub(crate) fn byte(&mut self) -> Result<u8, Bad> {
         Ok(self.take(1)?[0])
     }
 
@@ -58,7 +78,7 @@ impl<'a> Reader<'a> {
     // Loading is not hot: one copy of each reading function keeps the
     // loader small (opt-level 3 would unroll and inline them everywhere).
     #[inline(never)]
-    fn varint(&mut self, bits: u32) -> Result<u64, Error> {
+    fn varint(&mut self, bits: u32) -> Result<u64, Bad> {
         let max_len = bits.div_ceil(7);
         let mut value = 0u64;
         for i in 0..max_len {
@@ -67,70 +87,66 @@ impl<'a> Reader<'a> {
             if b & 0x80 == 0 {
                 // The last possible byte holds only the type's top bits.
                 let fits = i + 1 < max_len || u32::from(b) >> (bits - 7 * i) == 0;
-                return if fits {
-                    Ok(value)
-                } else {
-                    Err(Error::Malformed)
-                };
+                return if fits { Ok(value) } else { Err(Bad::Malformed) };
             }
         }
-        Err(Error::Malformed)
+        Err(Bad::Malformed)
     }
 
     /// A `u16`.
-    pub(crate) fn u16(&mut self) -> Result<u16, Error> {
+    pub(crate) fn u16(&mut self) -> Result<u16, Bad> {
         Ok(self.varint(16)? as u16)
     }
 
     /// A `u32`.
-    pub(crate) fn u32(&mut self) -> Result<u32, Error> {
+    pub(crate) fn u32(&mut self) -> Result<u32, Bad> {
         Ok(self.varint(32)? as u32)
     }
 
     /// An enum's variant index, refused unless below `variants`.
-    pub(crate) fn variant(&mut self, variants: u32) -> Result<u32, Error> {
+    pub(crate) fn variant(&mut self, variants: u32) -> Result<u32, Bad> {
         match self.u32()? {
             v if v < variants => Ok(v),
-            _ => Err(Error::Malformed),
+            _ => Err(Bad::Malformed),
         }
     }
 
     /// An `f32`.
-    fn f32(&mut self) -> Result<f32, Error> {
+    fn f32(&mut self) -> Result<f32, Bad> {
         let b = self.take(4)?;
         Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// An `Option`'s tag: whether a value follows.
-    fn is_some(&mut self) -> Result<bool, Error> {
+    fn is_some(&mut self) -> Result<bool, Bad> {
         match self.byte()? {
             0 => Ok(false),
             1 => Ok(true),
-            _ => Err(Error::Malformed),
+            _ => Err(Bad::Malformed),
         }
     }
 
     /// A borrowed byte slice.
-    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Error> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Bad> {
         let len = self.varint(usize::BITS)?;
         // A length over `usize` cannot be there: the bytes end first.
-        self.take(usize::try_from(len).map_err(|_| Error::Truncated)?)
+        self.take(usize::try_from(len).map_err(|_| Bad::Truncated)?)
     }
 
     /// A borrowed string.
-    pub(crate) fn str(&mut self) -> Result<&'a str, Error> {
-        core::str::from_utf8(self.bytes()?).map_err(|_| Error::Malformed)
+    pub(crate) fn str(&mut self) -> Result<&'a str, Bad> {
+        core::str::from_utf8(self.bytes()?).map_err(|_| Bad::Malformed)
     }
 }
 
 /// A format type the engine reads with a [`Reader`].
 pub(crate) trait Decode<'a>: Sized {
     /// Reads one value.
-    fn decode(r: &mut Reader<'a>) -> Result<Self, Error>;
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad>;
 }
 
 impl Decode<'_> for Precision {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
         Ok(match r.variant(2)? {
             0 => Precision::Int8,
             _ => Precision::Int16,
@@ -140,7 +156,7 @@ impl Decode<'_> for Precision {
 
 impl<'a> Decode<'a> for Matrix<'a> {
     #[inline(never)]
-    fn decode(r: &mut Reader<'a>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
         Ok(Matrix {
             rows: r.u16()?,
             cols: r.u16()?,
@@ -154,7 +170,7 @@ impl<'a> Decode<'a> for Matrix<'a> {
 
 impl<'a> Decode<'a> for LstmWeights<'a> {
     #[inline(never)]
-    fn decode(r: &mut Reader<'a>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
         Ok(LstmWeights {
             input: Matrix::decode(r)?,
             recurrent: Matrix::decode(r)?,
@@ -164,7 +180,7 @@ impl<'a> Decode<'a> for LstmWeights<'a> {
 }
 
 impl Decode<'_> for CellActivation {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
         Ok(match r.variant(2)? {
             0 => CellActivation::Tanh,
             _ => CellActivation::Relu {
@@ -177,7 +193,7 @@ impl Decode<'_> for CellActivation {
 
 impl<'a> Decode<'a> for LstmLayer<'a> {
     #[inline(never)]
-    fn decode(r: &mut Reader<'a>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
         Ok(LstmLayer {
             units: r.u16()?,
             activation: CellActivation::decode(r)?,
@@ -192,7 +208,7 @@ impl<'a> Decode<'a> for LstmLayer<'a> {
 }
 
 impl Decode<'_> for Input {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
         Ok(match r.variant(2)? {
             0 => Input::OneHot { classes: r.u16()? },
             _ => Input::Dense {
@@ -205,7 +221,7 @@ impl Decode<'_> for Input {
 
 impl<'a> Decode<'a> for Head<'a> {
     #[inline(never)]
-    fn decode(r: &mut Reader<'a>) -> Result<Self, Error> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
         Ok(Head {
             kind: match r.variant(2)? {
                 0 => HeadKind::Classify,
@@ -229,16 +245,16 @@ mod tests {
     use std::format;
 
     /// Postcard's errors as the engine reports them.
-    fn postcard_error(e: postcard::Error) -> Error {
+    fn postcard_error(e: postcard::Error) -> Bad {
         match e {
-            postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
-            _ => Error::Malformed,
+            postcard::Error::DeserializeUnexpectedEnd => Bad::Truncated,
+            _ => Bad::Malformed,
         }
     }
 
     /// Decodes a `T` from the front of `bytes` with `ours`, and with
     /// postcard, and checks the two agree (values, bytes left, errors).
-    fn agree<'a, T>(bytes: &'a [u8], ours: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>)
+    fn agree<'a, T>(bytes: &'a [u8], ours: impl FnOnce(&mut Reader<'a>) -> Result<T, Bad>)
     where
         T: Deserialize<'a> + PartialEq + Debug,
     {
