@@ -271,6 +271,8 @@ fn check(ok: bool, e: Error) -> Result<(), Error> {
     }
 }
 
+// One copy for the three callers: loading is not hot.
+#[inline(never)]
 fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> Result<(), Error> {
     check(
         m.rows as usize == rows && m.cols as usize == cols,
