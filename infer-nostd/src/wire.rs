@@ -94,11 +94,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A `u16`.
+    #[inline(never)]
     pub(crate) fn u16(&mut self) -> Result<u16, Bad> {
         Ok(self.varint(16)? as u16)
     }
 
     /// A `u32`.
+    #[inline(never)]
     pub(crate) fn u32(&mut self) -> Result<u32, Bad> {
         Ok(self.varint(32)? as u32)
     }
@@ -127,6 +129,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A borrowed byte slice.
+    #[inline(never)]
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Bad> {
         let len = self.varint(usize::BITS)?;
         // A length over `usize` cannot be there: the bytes end first.
