@@ -71,7 +71,9 @@ impl<'a> Reader<'a> {
 
     /// A `u8`.
     pub(crate) fn byte(&mut self) -> Result<u8, Bad> {
-        Ok(self.take(1)?[0])
+        let (&b, rest) = self.rest.split_first().ok_or(Bad::Truncated)?;
+        self.rest = rest;
+        Ok(b)
     }
 
     /// A varint of an unsigned type of `bits` bits (16, 32 or 64).
