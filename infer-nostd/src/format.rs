@@ -40,8 +40,10 @@ pub const GATE_FRAC: u8 = 12;
 /// Fraction bits of gate outputs and of a tanh cell's hidden state (Q0.15).
 pub const UNIT_FRAC: u8 = 15;
 
-/// The CRC-32 used over the payload.
-pub(crate) static CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+/// The CRC-32 used over the payload, computed bit by bit: a table would
+/// take 1 KiB of a microcontroller's flash to check a file once, at load.
+pub(crate) static CRC32: crc::Crc<u32, crc::NoTable> =
+    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Storage precision of one weight tensor.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,10 +225,10 @@ pub struct ModelDesc<'a> {
 /// Encodes a model description as a complete model file.
 #[cfg(feature = "serialize")]
 pub fn to_file_bytes(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
-    let payload = postcard::to_allocvec_crc32(desc, CRC32.digest())?;
-    let mut out = alloc::vec::Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(&MAGIC);
+    let mut out = alloc::vec::Vec::from(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&payload);
+    let mut out = postcard::to_extend(desc, out)?;
+    let crc = CRC32.checksum(&out[HEADER_LEN..]);
+    out.extend_from_slice(&crc.to_le_bytes());
     Ok(out)
 }

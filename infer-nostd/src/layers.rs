@@ -3,6 +3,7 @@
 //! model costs a few words of RAM however deep its stacks may be.
 
 use crate::format::{LstmLayer, MAX_STACK_LAYERS};
+use crate::wire::{Bad, Decode, Reader};
 
 /// The encoded layers of one stack (validated at load), with the facts
 /// the runner needs about the whole stack noted when it was read.
@@ -38,18 +39,17 @@ impl Last {
 }
 
 impl<'a> Layers<'a> {
-    /// Takes a stack (a postcard sequence of [`LstmLayer`]) from the front
-    /// of `bytes`; returns it and the bytes after it.
-    pub(crate) fn take(bytes: &'a [u8]) -> postcard::Result<(Self, &'a [u8])> {
-        let (count, mut rest) = postcard::take_from_bytes::<u32>(bytes)?;
+    /// Reads a stack (a postcard sequence of [`LstmLayer`]), keeping its
+    /// bytes encoded.
+    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        let count = r.u32()?;
         if count as usize > MAX_STACK_LAYERS {
-            return Err(postcard::Error::DeserializeBadEncoding);
+            return Err(Bad::Malformed);
         }
-        let start = rest;
+        let start = r.rest();
         let (mut bidirectional, mut last) = (false, Last::default());
         for _ in 0..count {
-            let (layer, after) = postcard::take_from_bytes::<LstmLayer<'a>>(rest)?;
-            rest = after;
+            let layer = LstmLayer::decode(r)?;
             bidirectional |= layer.backward.is_some();
             last = Last {
                 units: layer.units,
@@ -57,14 +57,12 @@ impl<'a> Layers<'a> {
                 hidden_frac: layer.hidden_frac(),
             };
         }
-        let bytes = &start[..start.len() - rest.len()];
-        let layers = Layers {
+        Ok(Layers {
             count: count as u8,
-            bytes,
+            bytes: &start[..start.len() - r.rest().len()],
             bidirectional,
             last,
-        };
-        Ok((layers, rest))
+        })
     }
 
     /// Number of layers.
@@ -126,8 +124,9 @@ impl<'a> Iterator for LayerIter<'a> {
 
     fn next(&mut self) -> Option<LstmLayer<'a>> {
         self.left = self.left.checked_sub(1)?;
-        let (layer, rest) = postcard::take_from_bytes::<LstmLayer<'a>>(self.rest).ok()?;
-        self.rest = rest;
+        let mut r = Reader::new(self.rest);
+        let layer = LstmLayer::decode(&mut r).ok()?;
+        self.rest = r.rest();
         Some(layer)
     }
 }

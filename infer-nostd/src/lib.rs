@@ -37,6 +37,7 @@ mod runner;
 #[cfg(target_arch = "x86_64")]
 mod simd_x86;
 mod tensor;
+mod wire;
 
 pub use error::Error;
 pub use kernel::{Fixed, Float, Kernel};

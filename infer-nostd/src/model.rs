@@ -10,6 +10,7 @@ use crate::format::{
 };
 use crate::layers::Layers;
 use crate::tensor::pow2;
+use crate::wire::{Decode, Reader};
 
 /// Widest input any matrix row may have (keeps int8 dot products in i32).
 pub const MAX_COLS: usize = 511;
@@ -43,19 +44,6 @@ pub struct Model<'a> {
     head: Head<'a>,
 }
 
-/// Takes one `T` from the front of `bytes`.
-fn take<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), Error> {
-    postcard::take_from_bytes(bytes).map_err(decode_error)
-}
-
-/// Maps postcard's decoding errors to the engine's.
-fn decode_error(e: postcard::Error) -> Error {
-    match e {
-        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
-        _ => Error::Malformed,
-    }
-}
-
 impl<'a> Model<'a> {
     /// Parses and validates a model file in place: magic, version, CRC,
     /// and every shape against every other.
@@ -71,24 +59,23 @@ impl<'a> Model<'a> {
         if version < FORMAT_VERSION {
             return Err(Error::UnsupportedVersion(version));
         }
-        // The payload is a `ModelDesc` taken field by field (postcard has
-        // no framing), so the stacks can stay encoded; then the CRC.
-        let (label, rest) = take(payload)?;
-        let (window, rest) = take(rest)?;
-        let (input, rest) = take(rest)?;
-        let (encoder, rest) = Layers::take(rest).map_err(decode_error)?;
-        let (readout, rest) = match take::<u32>(rest)? {
-            (0, rest) => (Readout::LastStep, rest),
-            (1, rest) => (Readout::EveryStep, rest),
-            (2, rest) => {
-                let (steps, rest) = take(rest)?;
-                let (decoder, rest) = Layers::take(rest).map_err(decode_error)?;
-                (Readout::EncoderDecoder { steps, decoder }, rest)
-            }
-            _ => return Err(Error::Malformed),
+        // The payload is a `ModelDesc` read field by field, so the stacks
+        // can stay encoded; then the CRC.
+        let mut r = Reader::new(payload);
+        let label = r.str()?;
+        let window = r.u16()?;
+        let input = Input::decode(&mut r)?;
+        let encoder = Layers::read(&mut r)?;
+        let readout = match r.variant(3)? {
+            0 => Readout::LastStep,
+            1 => Readout::EveryStep,
+            _ => Readout::EncoderDecoder {
+                steps: r.u16()?,
+                decoder: Layers::read(&mut r)?,
+            },
         };
-        let (head, rest) = take(rest)?;
-        let crc = match rest {
+        let head = Head::decode(&mut r)?;
+        let crc = match r.rest() {
             [a, b, c, d] => u32::from_le_bytes([*a, *b, *c, *d]),
             [_, _, _, _, ..] => return Err(Error::TrailingBytes),
             _ => return Err(Error::Truncated),
@@ -284,6 +271,8 @@ fn check(ok: bool, e: Error) -> Result<(), Error> {
     }
 }
 
+// One copy for the three callers: loading is not hot.
+#[inline(never)]
 fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> Result<(), Error> {
     check(
         m.rows as usize == rows && m.cols as usize == cols,

@@ -12,6 +12,7 @@ use cortex_m::peripheral::SYST;
 use cortex_m_rt::exception;
 
 use crate::config::{ICOUNT_SHIFT, TICK_PS};
+use crate::div::div;
 
 /// The counter's reload value (it counts down from here).
 const RELOAD: u32 = 0x00FF_FFFF;
@@ -55,5 +56,5 @@ pub fn ticks() -> u64 {
 /// (rounded to the nearest).
 pub fn instructions(ticks: u64) -> u64 {
     let ps_per_instruction = 1000u64 << ICOUNT_SHIFT;
-    (ticks * TICK_PS + ps_per_instruction / 2) / ps_per_instruction
+    div(ticks * TICK_PS + ps_per_instruction / 2, ps_per_instruction)
 }

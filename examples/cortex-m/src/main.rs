@@ -8,8 +8,10 @@
 #![no_main]
 
 mod counter;
+mod div;
 mod report;
 mod stack;
+mod vectors;
 mod windows;
 
 use core::ptr::addr_of;
@@ -18,6 +20,7 @@ use cortex_m_rt::entry;
 use infer_nostd::{Engine, Error, Model};
 use panic_halt as _;
 
+use crate::div::div;
 use crate::report::Out;
 use crate::windows::{Inputs, Mode};
 
@@ -172,7 +175,7 @@ fn steps_per_record(model: &Model, inputs: &Inputs) -> usize {
 /// Prints the statistics lines.
 fn summary(out: &mut Out, s: &Stats) {
     let records = s.records.max(1) as u64;
-    let per_record = counter::instructions(s.ticks) / records;
+    let per_record = div(counter::instructions(s.ticks), records);
     out.stat("records", s.records as u64);
     out.stat("ticks", s.ticks);
     out.stat("instructions", counter::instructions(s.ticks));
@@ -181,7 +184,7 @@ fn summary(out: &mut Out, s: &Stats) {
     // Instructions per thousand multiply-accumulates: integers only.
     out.stat(
         "instructions_per_kmac",
-        per_record * 1000 / (s.macs.max(1) as u64),
+        div(per_record * 1000, s.macs.max(1) as u64),
     );
     out.stat("flash_bytes", flash_bytes() as u64);
     out.stat("model_bytes", config::MODEL.len() as u64);

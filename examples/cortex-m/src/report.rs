@@ -3,6 +3,8 @@
 
 use cortex_m_semihosting::hio::{self, HostStream};
 
+use crate::div::div_rem;
+
 /// Semihosting operation SYS_EXIT_EXTENDED: exit with any status.
 const SYS_EXIT_EXTENDED: usize = 0x20;
 /// Its reason code, ADP_Stopped_ApplicationExit.
@@ -43,8 +45,9 @@ impl Out {
         let mut i = digits.len();
         loop {
             i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
+            let (q, digit) = div_rem(n, 10);
+            digits[i] = b'0' + digit as u8;
+            n = q;
             if n == 0 {
                 break;
             }

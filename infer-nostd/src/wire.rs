@@ -1,0 +1,354 @@
+//! The engine's reader of the model file's postcard encoding.
+//!
+//! The types in [`crate::format`] derive serde's `Deserialize`, and tools
+//! decode whole descriptions with postcard; the engine reads them with
+//! this small reader instead, because serde's generated visitors cost
+//! several KB of a microcontroller's flash. The encoding is postcard's
+//! (its wire format specification, version 1):
+//!
+//! - `u8`: one byte; `u16`, `u32` and lengths (`usize`): LEB128 varints of
+//!   at most as many bytes as the type needs, the last one holding only
+//!   the bits left;
+//! - `f32`: four bytes, little-endian;
+//! - a struct: its fields in order; an enum: the variant's index (a varint
+//!   `u32`), then its fields; an `Option`: a byte 0 or 1, then the value;
+//! - a byte slice or a string: its length, then its bytes (a string's
+//!   must be UTF-8).
+//!
+//! Errors are the ones postcard's would map to: [`Error::Truncated`] when
+//! the bytes end early, [`Error::Malformed`] otherwise. The tests check
+//! every type against postcard on real files and on garbage.
+
+use crate::error::Error;
+use crate::format::{
+    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, Precision,
+};
+
+/// Why a value could not be read: a one-byte stand-in for the two
+/// [`Error`]s decoding can give, so that the many small results of the
+/// reader stay in registers (an [`Error`] is three words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bad {
+    /// [`Error::Truncated`].
+    Truncated,
+    /// [`Error::Malformed`].
+    Malformed,
+}
+
+impl From<Bad> for Error {
+    fn from(bad: Bad) -> Error {
+        match bad {
+            Bad::Truncated => Error::Truncated,
+            Bad::Malformed => Error::Malformed,
+        }
+    }
+}
+
+/// The bytes of a payload not read yet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// Reads `bytes` from the start.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { rest: bytes }
+    }
+
+    /// The bytes after everything read so far.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// The next `n` bytes.
+    #[inline(never)]
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Bad> {
+        let (taken, rest) = self.rest.split_at_checked(n).ok_or(Bad::Truncated)?;
+        self.rest = rest;
+        Ok(taken)
+    }
+
+    /// A `u8`.
+    pub(crate) fn byte(&mut self) -> Result<u8, Bad> {
+        let (&b, rest) = self.rest.split_first().ok_or(Bad::Truncated)?;
+        self.rest = rest;
+        Ok(b)
+    }
+
+    /// A varint of an unsigned type of `bits` bits (16, 32 or 64).
+    // Loading is not hot: one copy of each reading function keeps the
+    // loader small (opt-level 3 would unroll and inline them everywhere).
+    #[inline(never)]
+    fn varint(&mut self, bits: u32) -> Result<u64, Bad> {
+        let max_len = bits.div_ceil(7);
+        let mut value = 0u64;
+        for i in 0..max_len {
+            let b = self.byte()?;
+            value |= u64::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                // The last possible byte holds only the type's top bits.
+                let fits = i + 1 < max_len || u32::from(b) >> (bits - 7 * i) == 0;
+                return if fits { Ok(value) } else { Err(Bad::Malformed) };
+            }
+        }
+        Err(Bad::Malformed)
+    }
+
+    /// A `u16`.
+    #[inline(never)]
+    pub(crate) fn u16(&mut self) -> Result<u16, Bad> {
+        Ok(self.varint(16)? as u16)
+    }
+
+    /// A `u32`.
+    #[inline(never)]
+    pub(crate) fn u32(&mut self) -> Result<u32, Bad> {
+        Ok(self.varint(32)? as u32)
+    }
+
+    /// An enum's variant index, refused unless below `variants`.
+    pub(crate) fn variant(&mut self, variants: u32) -> Result<u32, Bad> {
+        match self.u32()? {
+            v if v < variants => Ok(v),
+            _ => Err(Bad::Malformed),
+        }
+    }
+
+    /// An `f32`.
+    fn f32(&mut self) -> Result<f32, Bad> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// An `Option`'s tag: whether a value follows.
+    fn is_some(&mut self) -> Result<bool, Bad> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Bad::Malformed),
+        }
+    }
+
+    /// A borrowed byte slice.
+    #[inline(never)]
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Bad> {
+        let len = self.varint(usize::BITS)?;
+        // A length over `usize` cannot be there: the bytes end first.
+        self.take(usize::try_from(len).map_err(|_| Bad::Truncated)?)
+    }
+
+    /// A borrowed string.
+    pub(crate) fn str(&mut self) -> Result<&'a str, Bad> {
+        core::str::from_utf8(self.bytes()?).map_err(|_| Bad::Malformed)
+    }
+}
+
+/// A format type the engine reads with a [`Reader`].
+pub(crate) trait Decode<'a>: Sized {
+    /// Reads one value.
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad>;
+}
+
+impl Decode<'_> for Precision {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
+        Ok(match r.variant(2)? {
+            0 => Precision::Int8,
+            _ => Precision::Int16,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Matrix<'a> {
+    #[inline(never)]
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        Ok(Matrix {
+            rows: r.u16()?,
+            cols: r.u16()?,
+            precision: Precision::decode(r)?,
+            values: r.bytes()?,
+            multipliers: r.bytes()?,
+            shifts: r.bytes()?,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for LstmWeights<'a> {
+    #[inline(never)]
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        Ok(LstmWeights {
+            input: Matrix::decode(r)?,
+            recurrent: Matrix::decode(r)?,
+            bias: r.bytes()?,
+        })
+    }
+}
+
+impl Decode<'_> for CellActivation {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
+        Ok(match r.variant(2)? {
+            0 => CellActivation::Tanh,
+            _ => CellActivation::Relu {
+                candidate_frac: r.byte()?,
+                hidden_frac: r.byte()?,
+            },
+        })
+    }
+}
+
+impl<'a> Decode<'a> for LstmLayer<'a> {
+    #[inline(never)]
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        Ok(LstmLayer {
+            units: r.u16()?,
+            activation: CellActivation::decode(r)?,
+            cell_frac: r.byte()?,
+            forward: LstmWeights::decode(r)?,
+            backward: match r.is_some()? {
+                true => Some(LstmWeights::decode(r)?),
+                false => None,
+            },
+        })
+    }
+}
+
+impl Decode<'_> for Input {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
+        Ok(match r.variant(2)? {
+            0 => Input::OneHot { classes: r.u16()? },
+            _ => Input::Dense {
+                features: r.u16()?,
+                scale: r.f32()?,
+            },
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Head<'a> {
+    #[inline(never)]
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        Ok(Head {
+            kind: match r.variant(2)? {
+                0 => HeadKind::Classify,
+                _ => HeadKind::Regress,
+            },
+            dense: Matrix::decode(r)?,
+            bias: r.bytes()?,
+            output_scale: r.f32()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::format::HEADER_LEN;
+    use core::fmt::Debug;
+    use serde::Deserialize;
+    use std::format;
+
+    /// Postcard's errors as the engine reports them.
+    fn postcard_error(e: postcard::Error) -> Bad {
+        match e {
+            postcard::Error::DeserializeUnexpectedEnd => Bad::Truncated,
+            _ => Bad::Malformed,
+        }
+    }
+
+    /// Decodes a `T` from the front of `bytes` with `ours`, and with
+    /// postcard, and checks the two agree (values, bytes left, errors).
+    fn agree<'a, T>(bytes: &'a [u8], ours: impl FnOnce(&mut Reader<'a>) -> Result<T, Bad>)
+    where
+        T: Deserialize<'a> + PartialEq + Debug,
+    {
+        let mut r = Reader::new(bytes);
+        let ours = ours(&mut r).map(|v| (v, r.rest()));
+        let theirs = postcard::take_from_bytes::<T>(bytes).map_err(postcard_error);
+        // NaN scales compare unequal: compare their bits through Debug.
+        assert_eq!(
+            format!("{ours:?}"),
+            format!("{theirs:?}"),
+            "bytes {:02x?}",
+            &bytes[..bytes.len().min(16)]
+        );
+    }
+
+    /// Checks every type decoded from every offset of `bytes`.
+    fn agree_everywhere(bytes: &[u8]) {
+        for start in 0..bytes.len() {
+            let b = &bytes[start..];
+            agree::<u16>(b, Reader::u16);
+            agree::<u32>(b, Reader::u32);
+            agree::<f32>(b, Reader::f32);
+            agree::<&[u8]>(b, Reader::bytes);
+            agree::<&str>(b, Reader::str);
+            agree::<Option<u8>>(b, |r| r.is_some()?.then(|| r.byte()).transpose());
+            agree::<Precision>(b, Precision::decode);
+            agree::<Matrix>(b, Matrix::decode);
+            agree::<LstmWeights>(b, LstmWeights::decode);
+            agree::<CellActivation>(b, CellActivation::decode);
+            agree::<LstmLayer>(b, LstmLayer::decode);
+            agree::<Input>(b, Input::decode);
+            agree::<HeadKind>(b, |r| {
+                Ok(match r.variant(2)? {
+                    0 => HeadKind::Classify,
+                    _ => HeadKind::Regress,
+                })
+            });
+            agree::<Head>(b, Head::decode);
+        }
+    }
+
+    #[test]
+    fn agrees_with_postcard_on_model_files_from_every_offset() {
+        let files: [&[u8]; 6] = [
+            include_bytes!("../../tests/golden/bidirectional-int8.elsm"),
+            include_bytes!("../../tests/golden/encoder-decoder-int8.elsm"),
+            include_bytes!("../../tests/golden/many-to-many-int16.elsm"),
+            include_bytes!("../../tests/golden/many-to-one-int8.elsm"),
+            include_bytes!("../../tests/golden/relu-regression-int16.elsm"),
+            include_bytes!("../../tests/golden/stacked-int8.elsm"),
+        ];
+        for file in files {
+            agree_everywhere(&file[HEADER_LEN..]);
+        }
+    }
+
+    #[test]
+    fn agrees_with_postcard_on_varint_edges_and_garbage() {
+        let edges: [&[u8]; 14] = [
+            &[],
+            &[0x7F],
+            &[0x80],
+            &[0x80, 0x00],
+            &[0xFF, 0xFF, 0x03],
+            &[0xFF, 0xFF, 0x04],
+            &[0xFF, 0xFF, 0x83, 0x00],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0x10],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
+            &[0x02, 0xC3, 0x28],
+            &[0x02, 0xC3, 0xA9],
+        ];
+        for bytes in edges {
+            agree_everywhere(bytes);
+        }
+        // Pseudo-random bytes, biased towards small values and the high bit.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let garbage: [u8; 4096] = core::array::from_fn(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match state % 4 {
+                0 => (state >> 8) as u8 & 0x03,
+                1 => (state >> 8) as u8 | 0x80,
+                _ => (state >> 8) as u8,
+            }
+        });
+        agree_everywhere(&garbage);
+    }
+}
