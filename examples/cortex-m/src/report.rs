@@ -10,10 +10,14 @@ const SYS_EXIT_EXTENDED: usize = 0x20;
 /// Its reason code, ADP_Stopped_ApplicationExit.
 const APPLICATION_EXIT: u32 = 0x20026;
 
+/// Bytes buffered before a semihosting write: small, since it counts in the
+/// firmware's RAM (the stack of `main`).
+const BUFFER: usize = 128;
+
 /// A buffered writer to the host's standard output.
 pub struct Out {
     stream: Option<HostStream>,
-    buf: [u8; 256],
+    buf: [u8; BUFFER],
     len: usize,
 }
 
@@ -22,7 +26,7 @@ impl Out {
     pub fn new() -> Self {
         Out {
             stream: hio::hstdout().ok(),
-            buf: [0; 256],
+            buf: [0; BUFFER],
             len: 0,
         }
     }
@@ -66,7 +70,7 @@ impl Out {
     /// Ends the line.
     pub fn end_line(&mut self) {
         self.byte(b'\n');
-        if self.len > self.buf.len() - 64 {
+        if self.len > BUFFER / 2 {
             self.flush();
         }
     }
