@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::batch::Batch;
 use crate::engine::{load, predictions_on_threads, threads, Arithmetic, FileRunner};
 use crate::export::{float_model, quantise_model, write_atomically};
 use crate::model::Network;
@@ -127,26 +128,17 @@ pub fn export(
         let float = float_predictions(network, &eval);
         (float, fixed.join().expect("the engine thread panicked"))
     });
-    let fixed_pred = fixed_pred?;
-    let macs = load(&bytes)?.macs_per_window(task.window().max(1));
     let verify_seconds = verifying.elapsed().as_secs_f64();
-    Ok(Report {
-        task: task.to_string(),
-        float_accuracy: accuracy(&float_pred, &eval),
-        fixed_accuracy: accuracy(&fixed_pred, &eval),
-        agreement: agreement(&float_pred, &fixed_pred, task.classifies()),
-        eval_windows: eval.samples * task.windows_per_sample(),
-        eval_predictions: fixed_pred.len(),
-        steps: 0,
-        train_seconds: 0.0,
-        params: float.parameters(),
-        model_bytes: bytes.len(),
-        macs_per_window: macs,
-        check_seconds: 0.0,
-        quantise_seconds,
-        verify_seconds,
-        query_prediction: query(task, &bytes)?,
-    })
+    let mut report = Report::scored(
+        task,
+        &eval,
+        [&float_pred, &fixed_pred?],
+        &bytes,
+        float.parameters(),
+    )?;
+    report.quantise_seconds = quantise_seconds;
+    report.verify_seconds = verify_seconds;
+    Ok(report)
 }
 
 /// The task a model file was trained for, from its label.
@@ -170,24 +162,42 @@ pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Rep
     );
     let float_pred = predictions_on_threads(bytes, Arithmetic::Float, &eval, threads())?;
     let fixed_pred = predictions_on_threads(bytes, Arithmetic::Fixed, &eval, threads())?;
-    let model = &load(bytes)?;
-    Ok(Report {
-        task: task.to_string(),
-        float_accuracy: accuracy(&float_pred, &eval),
-        fixed_accuracy: accuracy(&fixed_pred, &eval),
-        agreement: agreement(&float_pred, &fixed_pred, task.classifies()),
-        eval_windows: eval.samples * task.windows_per_sample(),
-        eval_predictions: fixed_pred.len(),
-        steps: 0,
-        train_seconds: 0.0,
-        params: parameters(model),
-        model_bytes: bytes.len(),
-        macs_per_window: model.macs_per_window(task.window().max(1)),
-        check_seconds: 0.0,
-        quantise_seconds: 0.0,
-        verify_seconds: verifying.elapsed().as_secs_f64(),
-        query_prediction: query(task, bytes)?,
-    })
+    let verify_seconds = verifying.elapsed().as_secs_f64();
+    let params = parameters(&load(bytes)?);
+    let mut report = Report::scored(task, &eval, [&float_pred, &fixed_pred], bytes, params)?;
+    report.verify_seconds = verify_seconds;
+    Ok(report)
+}
+
+impl Report {
+    /// The report of the model file `bytes` (with `params` parameters)
+    /// whose float and fixed predictions on `eval` are `[float, fixed]`;
+    /// training and timing fields are zero.
+    fn scored(
+        task: Task,
+        eval: &Batch,
+        [float, fixed]: [&[f32]; 2],
+        bytes: &[u8],
+        params: usize,
+    ) -> Result<Report> {
+        Ok(Report {
+            task: task.to_string(),
+            float_accuracy: accuracy(float, eval),
+            fixed_accuracy: accuracy(fixed, eval),
+            agreement: agreement(float, fixed, task.classifies()),
+            eval_windows: eval.samples * task.windows_per_sample(),
+            eval_predictions: fixed.len(),
+            steps: 0,
+            train_seconds: 0.0,
+            params,
+            model_bytes: bytes.len(),
+            macs_per_window: load(bytes)?.macs_per_window(task.window().max(1)),
+            check_seconds: 0.0,
+            quantise_seconds: 0.0,
+            verify_seconds: 0.0,
+            query_prediction: query(task, bytes)?,
+        })
+    }
 }
 
 /// Weights and biases stored in a model file.

@@ -10,6 +10,17 @@ fn trainer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trainer"))
 }
 
+/// The JSON line ending the output of a successful `--json` run.
+fn last_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
 /// One small echo-whole model, trained once for every test here.
 fn model() -> &'static Path {
     static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
@@ -29,13 +40,7 @@ fn model() -> &'static Path {
             .arg(&path)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        let json = last_json(&out);
         for key in [
             "task",
             "float_accuracy",
@@ -47,7 +52,7 @@ fn model() -> &'static Path {
             "params",
             "model_bytes",
         ] {
-            assert!(json.get(key).is_some(), "missing {key} in {stdout}");
+            assert!(json.get(key).is_some(), "missing {key} in {json}");
         }
         assert_eq!(json["task"], "echo-whole");
         assert!(dir.path().join("echo-whole.svg").exists());
@@ -105,14 +110,7 @@ fn eval_and_inspect_describe_the_file() {
         .args(["--eval-windows", "300", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(json["eval_windows"], 300);
+    assert_eq!(last_json(&out)["eval_windows"], 300);
 
     let out = trainer().arg("inspect").arg(model()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
