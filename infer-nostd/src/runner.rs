@@ -457,18 +457,19 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
 
 /// The prediction of one output step: argmax class or raw regression value.
 fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale: f32) -> i32 {
-    match head.kind {
-        HeadKind::Regress => K::raw_output(K::head_row(head, 0, h, scale), head),
-        HeadKind::Classify => {
-            // The first of equal maxima (rows come in order).
-            let mut best: Option<(usize, K::Output)> = None;
-            K::head(head, h, scale, |r, v| {
-                if best.is_none_or(|(_, b)| v > b) {
-                    best = Some((r, v));
-                }
-            });
-            best.map_or(0, |(r, _)| r as i32)
+    let classify = head.kind == HeadKind::Classify;
+    // The first row, then (classifying) the first of equal maxima: rows
+    // come in order.
+    let mut best: Option<(usize, K::Output)> = None;
+    K::head(head, h, scale, |r, v| {
+        if best.is_none_or(|(_, b)| classify && v > b) {
+            best = Some((r, v));
         }
+    });
+    match (head.kind, best) {
+        (_, None) => 0,
+        (HeadKind::Regress, Some((_, v))) => K::raw_output(v, head),
+        (HeadKind::Classify, Some((r, _))) => r as i32,
     }
 }
 
