@@ -6,7 +6,7 @@
 use crate::activation;
 use crate::fixed::{mul_shift, rescale, round_shift32, sat16};
 use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, UNIT_FRAC};
-use crate::tensor::{le_i32, pow2};
+use crate::tensor::{le_i32, pow2, Rows4};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -227,13 +227,17 @@ impl Kernel for Fixed {
     fn head(head: &Head, h: &[i16], _in_scale: f32, mut emit: impl FnMut(usize, i32)) {
         // Four rows at a time share the loads of `h`.
         let m = &head.dense;
-        for rows in m.row_quads() {
+        let mut quad = |rows: Rows4| {
             let acc = m.dot4(rows, h);
             for (&r, acc) in rows.index.iter().zip(acc) {
                 if r < m.rows as usize {
                     emit(r, acc.saturating_add(le_i32(head.bias, r)));
                 }
             }
+        };
+        m.row_quads().for_each(&mut quad);
+        if let Some(rows) = m.partial_quad() {
+            quad(rows);
         }
     }
 
@@ -342,7 +346,8 @@ impl Kernel for Float {
     fn head(head: &Head, h: &[f32], in_scale: f32, mut emit: impl FnMut(usize, f32)) {
         let m = &head.dense;
         for r in 0..m.rows as usize {
-            let logit = m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32;
+            let logit =
+                m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32;
             emit(r, logit * head.output_scale);
         }
     }

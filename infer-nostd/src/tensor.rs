@@ -143,14 +143,35 @@ impl Matrix<'_> {
         }
     }
 
-    /// The rows in groups of four consecutive ones. A last partial group
-    /// is filled up with copies of the last row, under the row numbers past
-    /// the end that they stand in for (so every group runs the four-row
-    /// kernel): callers skip those.
+    /// The rows in groups of four consecutive ones (a last partial group
+    /// is left out: see [`partial_quad`](Self::partial_quad)).
     pub fn row_quads(&self) -> impl Iterator<Item = Rows4<'_>> {
+        let len = self.row_len().max(1);
+        self.values
+            .chunks_exact(4 * len)
+            .enumerate()
+            .map(move |(k, quad)| {
+                let (a, rest) = quad.split_at(len);
+                let (b, rest) = rest.split_at(len);
+                let (c, d) = rest.split_at(len);
+                let index = [0, 1, 2, 3].map(|g| 4 * k + g);
+                Rows4 {
+                    index,
+                    bytes: [a, b, c, d],
+                    requant: index.map(|r| self.requant(r)),
+                }
+            })
+    }
+
+    /// The last partial group of four rows, if the row count is not a
+    /// multiple of four, filled up with copies of the last row under the
+    /// row numbers past the end that they stand in for (so the group runs
+    /// the four-row kernel): callers skip those.
+    pub fn partial_quad(&self) -> Option<Rows4<'_>> {
         let rows = self.rows as usize;
-        (0..rows.div_ceil(4)).map(move |k| {
-            let index = [0, 1, 2, 3].map(|g| 4 * k + g);
+        let first = rows & !3;
+        (first < rows).then(|| {
+            let index = [0, 1, 2, 3].map(|g| first + g);
             let stored = index.map(|r| r.min(rows - 1));
             Rows4 {
                 index,
