@@ -408,7 +408,7 @@ proptest! {
     /// The int8 dot product holds in i32 for the widest row (511 columns)
     /// at the extremes, and both requantisations match exact arithmetic.
     #[test]
-    fn row_dot_is_exact_then_saturates(
+    fn dot4_is_exact_then_saturates(
         cols in 1usize..=MAX_COLS,
         seed in any::<u64>(),
         int16 in any::<bool>(),
@@ -444,7 +444,9 @@ proptest! {
             shifts: &shifts,
         };
         let acc: i128 = w.iter().zip(&v).map(|(&w, &v)| w as i128 * v as i128).sum();
-        prop_assert_eq!(matrix.row_dot(0, &v), exact_requant(acc, m, s));
+        // A one-row matrix is one group of four (the row and three copies).
+        let rows = matrix.partial_quad().expect("one partial group");
+        prop_assert_eq!(matrix.dot4(rows, &v), [exact_requant(acc, m, s); 4]);
     }
 
     /// `round_shift*`, `requant*`, `mul_shift` and `rescale` are the exact

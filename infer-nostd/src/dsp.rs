@@ -191,45 +191,6 @@ pub fn dot4_i8(w: [&[u8]; 4], x: &[i16]) -> [i32; 4] {
     acc
 }
 
-/// One int8 row times natural-order `x`.
-pub fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
-    let n = w.len().min(x.len()) & !3;
-    let mut acc = 0;
-    if n > 0 {
-        // SAFETY: w holds n bytes and x n values; the loop reads exactly those.
-        unsafe {
-            let end = x.as_ptr().add(n);
-            asm!(
-                "1:",
-                "ldr {a}, [{x}], #4",
-                "ldr {b}, [{x}], #4",
-                "pkhbt {e}, {a}, {b}, lsl #16",
-                "pkhtb {b}, {b}, {a}, asr #16",
-                "ldr {a}, [{w}], #4",
-                "sxtb16 {t}, {a}",
-                "smlad {acc}, {t}, {e}, {acc}",
-                "sxtb16 {a}, {a}, ror #8",
-                "smlad {acc}, {a}, {b}, {acc}",
-                "cmp {x}, {end}",
-                "bne 1b",
-                acc = inout(reg) acc,
-                w = inout(reg) w.as_ptr() => _,
-                x = inout(reg) x.as_ptr() => _,
-                end = in(reg) end,
-                a = out(reg) _,
-                b = out(reg) _,
-                e = out(reg) _,
-                t = out(reg) _,
-                options(readonly, nostack),
-            );
-        }
-    }
-    for (&w, &x) in w[n..].iter().zip(&x[n..]) {
-        acc += w as i8 as i32 * x as i32;
-    }
-    acc
-}
-
 /// One row of little-endian int16 weights times `x`, in 64 bits.
 pub fn dot_i16(w: &[u8], x: &[i16]) -> i64 {
     let n = (w.len() / 2).min(x.len()) & !1;

@@ -44,16 +44,45 @@ pub fn requant32(acc: i32, m: i32, s: u8) -> i32 {
 }
 
 /// `round(acc * m / 2^s)`, saturated to i32, for the wide (int16 weight)
-/// accumulator. Computed in i128: exact for every i64 `acc`.
-#[inline]
+/// accumulator. Exact for every `acc`, `m` and `s` (beyond 127 gives 0),
+/// without 128-bit arithmetic: the product is kept as a high i64 and a low
+/// u32 word (see [`shift96`]).
+#[inline(never)]
 pub fn requant64(acc: i64, m: i32, s: u8) -> i32 {
-    let p = acc as i128 * m as i128;
+    // acc = a1 * 2^32 + a0 with a0 unsigned: p = a1 m 2^32 + a0 m.
+    let (a1, a0) = (acc >> 32, acc as u32 as i64);
+    // |a0 m| < 2^63 and |a1 m + carry| <= 2^62 + 2^31: no overflow.
+    let low = a0 * m as i64;
+    let hi = a1 * m as i64 + (low >> 32);
+    let lo = low as u32;
     let q = match s {
-        0 => p,
-        1..=127 => (p >> s) + ((p >> (s - 1)) & 1),
+        0 => shift96(hi, lo, 0),
+        // Round half up: floor(p / 2^(s-1)), then halved rounding up.
+        1..=127 => {
+            let x = shift96(hi, lo, s as u32 - 1);
+            (x >> 1) + (x & 1)
+        }
         _ => 0,
     };
-    q.clamp(i32::MIN as i128, i32::MAX as i128) as i32
+    sat32(q)
+}
+
+/// `floor((hi * 2^32 + lo) / 2^k)` saturated to i64, for `k` in 0..=126
+/// and any `hi`. Saturating to i64 before the caller's saturation to
+/// i32 cannot change its result: both are monotone and an i64 bound is far
+/// outside i32.
+fn shift96(hi: i64, lo: u32, k: u32) -> i64 {
+    if k >= 32 {
+        return hi >> (k - 32).min(63);
+    }
+    // The quotient is `hi * 2^(32-k) + (lo >> k)`: it fits in i64 when
+    // `hi` fits in 31 + k bits (signed).
+    let top = hi >> (31 + k);
+    match top {
+        0 | -1 => (hi << (32 - k)) | (lo >> k) as i64,
+        t if t < 0 => i64::MIN,
+        _ => i64::MAX,
+    }
 }
 
 /// `a * b / 2^s` rounded half up, with `a * b` in i32 range (both |a|,|b| <= 2^15).
@@ -108,6 +137,75 @@ mod tests {
             (7, 1, 1),
         ] {
             assert_eq!(requant32(acc, m, s), requant64(acc as i64, m, s));
+        }
+    }
+
+    /// The definition [`requant64`] implements, in i128.
+    fn requant64_i128(acc: i64, m: i32, s: u8) -> i32 {
+        let p = acc as i128 * m as i128;
+        let q = match s {
+            0 => p,
+            1..=127 => (p >> s) + ((p >> (s - 1)) & 1),
+            _ => 0,
+        };
+        q.clamp(i32::MIN as i128, i32::MAX as i128) as i32
+    }
+
+    /// A small deterministic generator (SplitMix64).
+    fn next(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn requant64_equals_the_i128_definition() {
+        let accs = [
+            i64::MIN,
+            i64::MIN + 1,
+            -(1 << 32) - 1,
+            -(1 << 32),
+            -(1 << 31) - 1,
+            -(1 << 31),
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            3,
+            (1 << 31) - 1,
+            1 << 31,
+            (1 << 32) - 1,
+            1 << 32,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        let ms = [i32::MIN, i32::MIN + 1, -1, 0, 1, 2, 3, 1 << 30, i32::MAX];
+        for s in 0..=255u8 {
+            for &acc in &accs {
+                for &m in &ms {
+                    assert_eq!(
+                        requant64(acc, m, s),
+                        requant64_i128(acc, m, s),
+                        "{acc} {m} {s}"
+                    );
+                }
+            }
+        }
+        let mut state = 11;
+        for _ in 0..4_000_000 {
+            // Every magnitude of accumulator and multiplier, every shift.
+            let acc = next(&mut state) as i64 >> (next(&mut state) % 64);
+            let m = next(&mut state) as i32 >> (next(&mut state) % 32);
+            let s = next(&mut state) as u8 % 160;
+            assert_eq!(
+                requant64(acc, m, s),
+                requant64_i128(acc, m, s),
+                "{acc} {m} {s}"
+            );
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::activation;
 use crate::fixed::{mul_shift, rescale, round_shift32, sat16};
 use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, UNIT_FRAC};
-use crate::tensor::{le_i32, pow2};
+use crate::tensor::{le_i32, pow2, Rows4};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -62,21 +62,9 @@ pub trait Kernel {
         scratch: &mut [Self::Value],
     );
 
-    /// Head output row `r` for the hidden vector `h` of real scale `in_scale`.
-    fn head_row(head: &Head, r: usize, h: &[Self::Value], in_scale: f32) -> Self::Output;
-
-    /// Every head output for `h`: calls `emit(row, output)` row by row, in
-    /// order.
-    fn head(
-        head: &Head,
-        h: &[Self::Value],
-        in_scale: f32,
-        mut emit: impl FnMut(usize, Self::Output),
-    ) {
-        for r in 0..head.dense.rows as usize {
-            emit(r, Self::head_row(head, r, h, in_scale));
-        }
-    }
+    /// Every head output for the hidden vector `h` of real scale
+    /// `in_scale`: calls `emit(row, output)` row by row, in order.
+    fn head(head: &Head, h: &[Self::Value], in_scale: f32, emit: impl FnMut(usize, Self::Output));
 
     /// A regression output as raw output units (the fixed engine's integer).
     fn raw_output(out: Self::Output, head: &Head) -> i32;
@@ -236,25 +224,20 @@ impl Kernel for Fixed {
         }
     }
 
-    fn head_row(head: &Head, r: usize, h: &[i16], _in_scale: f32) -> i32 {
-        head.dense
-            .row_dot(r, h)
-            .saturating_add(le_i32(head.bias, r))
-    }
-
-    fn head(head: &Head, h: &[i16], in_scale: f32, mut emit: impl FnMut(usize, i32)) {
+    fn head(head: &Head, h: &[i16], _in_scale: f32, mut emit: impl FnMut(usize, i32)) {
         // Four rows at a time share the loads of `h`.
         let m = &head.dense;
-        let mut done = 0;
-        for rows in m.row_quads() {
+        let mut quad = |rows: Rows4| {
             let acc = m.dot4(rows, h);
             for (&r, acc) in rows.index.iter().zip(acc) {
-                emit(r, acc.saturating_add(le_i32(head.bias, r)));
+                if r < m.rows as usize {
+                    emit(r, acc.saturating_add(le_i32(head.bias, r)));
+                }
             }
-            done += 4;
-        }
-        for r in done..m.rows as usize {
-            emit(r, Self::head_row(head, r, h, in_scale));
+        };
+        m.row_quads().for_each(&mut quad);
+        if let Some(rows) = m.partial_quad() {
+            quad(rows);
         }
     }
 
@@ -360,10 +343,13 @@ impl Kernel for Float {
         h[..n].copy_from_slice(&scratch[..n]);
     }
 
-    fn head_row(head: &Head, r: usize, h: &[f32], in_scale: f32) -> f32 {
+    fn head(head: &Head, h: &[f32], in_scale: f32, mut emit: impl FnMut(usize, f32)) {
         let m = &head.dense;
-        (m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32)
-            * head.output_scale
+        for r in 0..m.rows as usize {
+            let logit =
+                m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32;
+            emit(r, logit * head.output_scale);
+        }
     }
 
     fn raw_output(out: f32, head: &Head) -> i32 {

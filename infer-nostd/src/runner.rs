@@ -354,9 +354,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
             _ => None,
         };
-        let context_in_seq =
-            enc.has_bidirectional() || decoder.is_some_and(|(_, s)| s.has_bidirectional());
-        if enc.has_bidirectional() {
+        let context_in_seq = by_layer::<T>(enc) || decoder.is_some_and(|(_, s)| by_layer::<T>(s));
+        if by_layer::<T>(enc) {
             let buf = st.sequence::<K>(d, enc, Source::Window(window), steps, input_scale(d));
             if every {
                 for t in 0..steps {
@@ -416,7 +415,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let (enc_last, dec_last) = (d.encoder().output(), decoder.output());
     let (context_width, context_scale) = (enc_last.width(), enc_last.scale());
     let (width, scale) = (dec_last.width(), dec_last.scale());
-    if decoder.has_bidirectional() {
+    if by_layer::<T>(decoder) {
         let source = Source::Context(context_width);
         let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
         for t in 0..steps {
@@ -455,20 +454,28 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     }
 }
 
+/// Whether `stack` runs layer by layer through the sequence buffers (it
+/// has a bidirectional layer). Never with `T = 0`: [`check_capacity`]
+/// refuses such a model, and the sequence code is left out of the build.
+fn by_layer<const T: usize>(stack: Layers) -> bool {
+    T > 0 && stack.has_bidirectional()
+}
+
 /// The prediction of one output step: argmax class or raw regression value.
 fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale: f32) -> i32 {
-    match head.kind {
-        HeadKind::Regress => K::raw_output(K::head_row(head, 0, h, scale), head),
-        HeadKind::Classify => {
-            // The first of equal maxima (rows come in order).
-            let mut best: Option<(usize, K::Output)> = None;
-            K::head(head, h, scale, |r, v| {
-                if best.is_none_or(|(_, b)| v > b) {
-                    best = Some((r, v));
-                }
-            });
-            best.map_or(0, |(r, _)| r as i32)
+    let classify = head.kind == HeadKind::Classify;
+    // The first row, then (classifying) the first of equal maxima: rows
+    // come in order.
+    let mut best: Option<(usize, K::Output)> = None;
+    K::head(head, h, scale, |r, v| {
+        if best.is_none_or(|(_, b)| classify && v > b) {
+            best = Some((r, v));
         }
+    });
+    match (head.kind, best) {
+        (_, None) => 0,
+        (HeadKind::Regress, Some((_, v))) => K::raw_output(v, head),
+        (HeadKind::Classify, Some((r, _))) => r as i32,
     }
 }
 

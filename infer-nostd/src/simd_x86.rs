@@ -53,22 +53,6 @@ fn tail(w: &[u8], x: &[i16]) -> i32 {
         .sum()
 }
 
-/// One int8 row times `x` (the shorter length counts).
-#[inline]
-pub fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
-    let n = w.len().min(x.len());
-    let (wb, wt) = w[..n].as_chunks::<STEP>();
-    let (xb, xt) = x[..n].as_chunks::<STEP>();
-    // SAFETY: SSE2 is baseline.
-    let mut acc = unsafe { _mm_setzero_si128() };
-    for (w, x) in wb.iter().zip(xb) {
-        let (x0, x1) = load16(x);
-        // SAFETY: SSE2 is baseline.
-        acc = unsafe { _mm_add_epi32(acc, madd16(w, x0, x1)) };
-    }
-    horizontal_sum(acc) + tail(wt, xt)
-}
-
 /// Four int8 rows times `x`, sharing the loads of `x`.
 #[inline]
 pub fn dot4_i8(rows: [&[u8]; 4], x: &[i16]) -> [i32; 4] {

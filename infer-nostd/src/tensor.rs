@@ -4,7 +4,7 @@
 //! Accessors never panic: an index outside a (validated) tensor reads as 0.
 
 #[cfg(arm_dsp)]
-use crate::dsp::{dot4_i8, dot4_i8_packed, dot_i16, dot_i8, pack_i8};
+use crate::dsp::{dot4_i8, dot4_i8_packed, dot_i16, pack_i8};
 use crate::fixed::{requant32, requant64};
 use crate::format::{Matrix, Precision};
 
@@ -93,26 +93,6 @@ impl Matrix<'_> {
         row.get(..len).unwrap_or(&[])
     }
 
-    /// Row `r` times `x`, requantised: `round(acc * m[r] / 2^s[r])`.
-    ///
-    /// Int8 rows accumulate in i32 (in range: at most 511 columns of
-    /// 2^7 x 2^15); int16 rows in i64.
-    #[inline]
-    pub fn row_dot(&self, r: usize, x: &[i16]) -> i32 {
-        let row = self.row_bytes(r);
-        match self.precision {
-            Precision::Int8 => self.requant_i32(r, dot_i8(row, x)),
-            Precision::Int16 => requant64(dot_i16(row, x), self.multiplier(r), self.shift(r)),
-        }
-    }
-
-    /// Row `r`'s requantisation of an i32 accumulator (an int8 row's):
-    /// [`requant32`], computed with fewer 64-bit operations.
-    #[inline(always)]
-    pub fn requant_i32(&self, r: usize, acc: i32) -> i32 {
-        requant32_fast(acc, self.multiplier(r), self.shift(r))
-    }
-
     /// Every row's requantisation, in row order.
     #[inline(always)]
     fn requants(&self) -> impl Iterator<Item = Requant> + '_ {
@@ -164,7 +144,7 @@ impl Matrix<'_> {
     }
 
     /// The rows in groups of four consecutive ones (a last partial group
-    /// is left out).
+    /// is left out: see [`partial_quad`](Self::partial_quad)).
     pub fn row_quads(&self) -> impl Iterator<Item = Rows4<'_>> {
         let len = self.row_len().max(1);
         self.values
@@ -181,6 +161,24 @@ impl Matrix<'_> {
                     requant: index.map(|r| self.requant(r)),
                 }
             })
+    }
+
+    /// The last partial group of four rows, if the row count is not a
+    /// multiple of four, filled up with copies of the last row under the
+    /// row numbers past the end that they stand in for (so the group runs
+    /// the four-row kernel): callers skip those.
+    pub fn partial_quad(&self) -> Option<Rows4<'_>> {
+        let rows = self.rows as usize;
+        let first = rows & !3;
+        (first < rows).then(|| {
+            let index = [0, 1, 2, 3].map(|g| first + g);
+            let stored = index.map(|r| r.min(rows - 1));
+            Rows4 {
+                index,
+                bytes: stored.map(|r| self.row_bytes(r)),
+                requant: stored.map(|r| self.requant(r)),
+            }
+        })
     }
 
     /// The rows of an LSTM kernel of `units` units (four gate blocks of
@@ -224,7 +222,11 @@ impl Matrix<'_> {
                 [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(dot_i8(rows.bytes[g], x)))
             }
             Precision::Int16 => {
-                [0, 1, 2, 3].map(|g| rows.requant[g].of_i64(dot_i16(rows.bytes[g], x)))
+                let mut out = [0; 4];
+                for (o, (w, q)) in out.iter_mut().zip(rows.bytes.iter().zip(rows.requant)) {
+                    *o = q.of_i64(dot_i16(w, x));
+                }
+                out
             }
         }
     }
@@ -310,10 +312,6 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
         _ => requant32(acc, m, s),
     }
 }
-
-/// Dot product of int8 weights (bytes) and int16 values, in i32.
-#[cfg(all(not(arm_dsp), target_arch = "x86_64"))]
-use crate::simd_x86::dot_i8;
 
 /// Dot product of int8 weights (bytes) and int16 values, in i32.
 #[cfg(all(not(arm_dsp), not(target_arch = "x86_64")))]
