@@ -167,10 +167,11 @@ impl Kernel for Fixed {
 
     fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [i16]) {
         let rows = (4 * layer.units as usize).min(out.len());
-        let out = &mut out[..rows];
-        w.input.requantised_column(class, |r, v| {
-            if let Some(o) = out.get_mut(r) {
-                *o = Self::with_bias(w, r, v);
+        let (bias, _) = w.bias.as_chunks::<4>();
+        let mut slots = out[..rows].iter_mut().zip(bias);
+        w.input.requantised_column(class, |v| {
+            if let Some((o, &b)) = slots.next() {
+                *o = sat16(v.saturating_add(i32::from_le_bytes(b)));
             }
         });
     }

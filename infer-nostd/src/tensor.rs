@@ -25,16 +25,6 @@ pub struct Requant {
 }
 
 impl Requant {
-    /// Reads the parameters from a row's four multiplier bytes and its shift.
-    #[inline(always)]
-    fn read(multiplier: &[u8], shift: u8) -> Self {
-        let multiplier = match multiplier {
-            &[a, b, c, d] => i32::from_le_bytes([a, b, c, d]),
-            _ => 0,
-        };
-        Requant { multiplier, shift }
-    }
-
     /// The requantisation of an int8 row's i32 accumulator.
     #[inline(always)]
     pub fn of_i32(self, acc: i32) -> i32 {
@@ -96,17 +86,21 @@ impl Matrix<'_> {
     /// Every row's requantisation, in row order.
     #[inline(always)]
     fn requants(&self) -> impl Iterator<Item = Requant> + '_ {
-        self.multipliers
-            .chunks_exact(4)
+        let (multipliers, _) = self.multipliers.as_chunks::<4>();
+        multipliers
+            .iter()
             .zip(self.shifts)
-            .map(|(m, &s)| Requant::read(m, s))
+            .map(|(&m, &shift)| Requant {
+                multiplier: i32::from_le_bytes(m),
+                shift,
+            })
     }
 
     /// Column `class` of a class-major matrix (a one-hot input kernel,
     /// stored one class after another), requantised row by row: calls
-    /// `emit(row, value)` for every row in order.
+    /// `emit(value)` for every row in order.
     #[inline]
-    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(usize, i32)) {
+    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(i32)) {
         let rows = self.rows as usize;
         let len = rows * self.precision.bytes();
         let column = self
@@ -116,13 +110,14 @@ impl Matrix<'_> {
             .unwrap_or(&[]);
         match self.precision {
             Precision::Int8 => {
-                for (r, (&w, q)) in column.iter().zip(self.requants()).enumerate() {
-                    emit(r, q.of_i32(w as i8 as i32));
+                for (&w, q) in column.iter().zip(self.requants()) {
+                    emit(q.of_i32(w as i8 as i32));
                 }
             }
             Precision::Int16 => {
-                for (r, (w, q)) in column.chunks_exact(2).zip(self.requants()).enumerate() {
-                    emit(r, q.of_i32(i16::from_le_bytes([w[0], w[1]]) as i32));
+                let (column, _) = column.as_chunks::<2>();
+                for (&w, q) in column.iter().zip(self.requants()) {
+                    emit(q.of_i32(i16::from_le_bytes(w) as i32));
                 }
             }
         }
