@@ -46,7 +46,7 @@ pub fn requant32(acc: i32, m: i32, s: u8) -> i32 {
 /// `round(acc * m / 2^s)`, saturated to i32, for the wide (int16 weight)
 /// accumulator. Exact for every `acc`, `m` and `s` (beyond 127 gives 0),
 /// without 128-bit arithmetic: the product is kept as a high i64 and a low
-/// u32 word (see [`shift96`]).
+/// u32 word, shifted as one 96-bit value.
 #[inline(never)]
 pub fn requant64(acc: i64, m: i32, s: u8) -> i32 {
     // acc = a1 * 2^32 + a0 with a0 unsigned: p = a1 m 2^32 + a0 m.
@@ -106,6 +106,7 @@ pub fn rescale(x: i32, from: u8, to: u8) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::requant_check::{assert_same, next};
 
     #[test]
     fn rounding_is_half_up() {
@@ -151,15 +152,6 @@ mod tests {
         q.clamp(i32::MIN as i128, i32::MAX as i128) as i32
     }
 
-    /// A small deterministic generator (SplitMix64).
-    fn next(state: &mut u64) -> u64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     #[test]
     fn requant64_equals_the_i128_definition() {
         let accs = [
@@ -184,29 +176,18 @@ mod tests {
             i64::MAX,
         ];
         let ms = [i32::MIN, i32::MIN + 1, -1, 0, 1, 2, 3, 1 << 30, i32::MAX];
-        for s in 0..=255u8 {
-            for &acc in &accs {
-                for &m in &ms {
-                    assert_eq!(
-                        requant64(acc, m, s),
-                        requant64_i128(acc, m, s),
-                        "{acc} {m} {s}"
-                    );
-                }
-            }
-        }
-        let mut state = 11;
-        for _ in 0..4_000_000 {
-            // Every magnitude of accumulator and multiplier, every shift.
-            let acc = next(&mut state) as i64 >> (next(&mut state) % 64);
-            let m = next(&mut state) as i32 >> (next(&mut state) % 32);
-            let s = next(&mut state) as u8 % 160;
-            assert_eq!(
-                requant64(acc, m, s),
-                requant64_i128(acc, m, s),
-                "{acc} {m} {s}"
-            );
-        }
+        // Every magnitude of accumulator and multiplier, every shift.
+        assert_same(
+            requant64,
+            requant64_i128,
+            (&accs, &ms),
+            (11, 4_000_000),
+            |state| {
+                let acc = next(state) as i64 >> (next(state) % 64);
+                let m = next(state) as i32 >> (next(state) % 32);
+                (acc, m, next(state) as u8 % 160)
+            },
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ mod layers;
 mod model;
 #[cfg(feature = "serialize")]
 pub mod quantise;
+#[cfg(test)]
+mod requant_check;
 mod runner;
 #[cfg(target_arch = "x86_64")]
 mod simd_x86;

@@ -427,26 +427,22 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let Some(dec_layers) = Decoded::new(decoder) else {
         return;
     };
+    K::project(
+        &dec_layers.first,
+        &dec_layers.first.forward,
+        context(context_in_seq, &st.h, &st.seq, first, context_width),
+        context_scale,
+        st.cache.as_flattened_mut(),
+    );
+    // The encoder's state is done with: the decoder runs in its slots.
+    st.clear(0, dec_layers.len);
     let State {
         h,
         c,
         scratch,
         cache,
-        seq,
+        ..
     } = st;
-    K::project(
-        &dec_layers.first,
-        &dec_layers.first.forward,
-        context(context_in_seq, h, seq, first, context_width),
-        context_scale,
-        cache.as_flattened_mut(),
-    );
-    // The encoder's state is done with: the decoder runs in its slots.
-    let (h, c) = (&mut h[..], &mut c[..]);
-    for (h, c) in h.iter_mut().zip(c.iter_mut()).take(dec_layers.len) {
-        *h = [K::Value::default(); H];
-        *c = [K::Value::default(); H];
-    }
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
         let last = stack_step::<K, H>(&dec_layers, x, context_scale, h, c, scratch);

@@ -197,8 +197,8 @@ impl Matrix<'_> {
         })
     }
 
-    /// Four rows times `x`, requantised: four [`row_dot`](Self::row_dot)s,
-    /// sharing the loads of `x` on DSP cores.
+    /// Four rows times `x`, each requantised with its row's parameters,
+    /// sharing the loads of `x` (DSP and SSE2 int8 kernels).
     #[inline]
     pub fn dot4(&self, rows: Rows4, x: &[i16]) -> [i32; 4] {
         match self.precision {
@@ -337,15 +337,7 @@ pub fn pow2(e: i32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small deterministic generator (SplitMix64).
-    fn next(state: &mut u64) -> u64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+    use crate::requant_check::{assert_same, next};
 
     #[test]
     fn fast_requantisation_equals_the_reference() {
@@ -361,27 +353,16 @@ mod tests {
             -(1 << 30),
         ];
         let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
-        for s in 0..=255u8 {
-            for &acc in &edges {
-                for &m in &multipliers {
-                    assert_eq!(
-                        requant32_fast(acc, m, s),
-                        requant32(acc, m, s),
-                        "{acc} {m} {s}"
-                    );
-                }
-            }
-        }
-        let mut state = 7;
-        for _ in 0..2_000_000 {
-            let acc = next(&mut state) as i32 >> (next(&mut state) % 32);
-            let m = (next(&mut state) as i32 & i32::MAX) >> (next(&mut state) % 31);
-            let s = (next(&mut state) % 64) as u8;
-            assert_eq!(
-                requant32_fast(acc, m, s),
-                requant32(acc, m, s),
-                "{acc} {m} {s}"
-            );
-        }
+        assert_same(
+            requant32_fast,
+            requant32,
+            (&edges, &multipliers),
+            (7, 2_000_000),
+            |state| {
+                let acc = next(state) as i32 >> (next(state) % 32);
+                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                (acc, m, (next(state) % 64) as u8)
+            },
+        );
     }
 }

@@ -3,8 +3,11 @@
 use burn::module::Module;
 
 use crate::batch::{Batch, Targets};
-use crate::model::encode::{inputs, predictions, scored, scored_targets};
+use infer_nostd::quantise::argmax;
+
+use crate::model::encode::{inputs, scored, scored_targets};
 use crate::model::Network;
+use crate::spec::NetworkSpec;
 
 /// A regression prediction within this distance of its target (in the
 /// task's own units) counts as correct, and two within it as agreeing.
@@ -22,20 +25,37 @@ fn same(a: f32, b: f32, classify: bool) -> bool {
     }
 }
 
-/// The float network's predictions of the scored steps of `batch` (see
-/// [`predictions`]), computed without autodiff.
+/// Calls `f` with the head outputs of every scored step of `batch`
+/// (sample-major), running `model` (without autodiff) in chunks.
+fn for_each_scored(model: &Network, batch: &Batch, mut f: impl FnMut(&[f32])) {
+    let device = model.head.weight.val().device();
+    for start in (0..batch.samples).step_by(CHUNK) {
+        let chunk = batch.slice(start..(start + CHUNK).min(batch.samples));
+        let (out, _) = model.forward(inputs(&chunk, &model.spec, &device), None);
+        let out = scored(out, &chunk);
+        let [_, _, width] = out.dims();
+        let values: Vec<f32> = out.into_data().try_to_vec::<f32>().expect("f32 outputs");
+        values.chunks(width).for_each(&mut f);
+    }
+}
+
+/// The prediction of one step's head outputs: the argmax class (lowest
+/// index on ties, as the engine) or the regression value in task units.
+fn prediction(row: &[f32], spec: &NetworkSpec) -> f32 {
+    if spec.head.classify {
+        argmax(row) as f32
+    } else {
+        row[0] * spec.value_scale
+    }
+}
+
+/// The float network's predictions of the scored steps of `batch`
+/// (sample-major), computed without autodiff.
 pub fn float_predictions(network: &Network, batch: &Batch) -> Vec<f32> {
     let model = network.valid();
-    let device = model.head.weight.val().device();
-    (0..batch.samples)
-        .step_by(CHUNK)
-        .flat_map(|start| {
-            let chunk = batch.slice(start..(start + CHUNK).min(batch.samples));
-            let x = inputs(&chunk, &model.spec, &device);
-            let (out, _) = model.forward(x, None);
-            predictions(out, &chunk, &model.spec)
-        })
-        .collect()
+    let mut all = Vec::with_capacity(batch.samples * batch.scored_per_sample());
+    for_each_scored(&model, batch, |row| all.push(prediction(row, &model.spec)));
+    all
 }
 
 /// The scored targets of `batch` as predictions, and whether they are classes.
@@ -79,47 +99,25 @@ pub struct Verdict {
 }
 
 /// The [`Verdict`] of every scored prediction of `batch` (sample-major),
-/// computed without autodiff, in chunks.
+/// `model` run without autodiff.
 pub fn verdicts(model: &Network, batch: &Batch, margin: f32) -> Vec<Verdict> {
-    let device = model.head.weight.val().device();
     let (targets, classify) = targets(batch);
     let mut all = Vec::with_capacity(targets.len());
-    for start in (0..batch.samples).step_by(CHUNK) {
-        let chunk = batch.slice(start..(start + CHUNK).min(batch.samples));
-        let (out, _) = model.forward(inputs(&chunk, &model.spec, &device), None);
-        let out = scored(out, &chunk);
-        let [_, _, width] = out.dims();
-        let values: Vec<f32> = out.into_data().try_to_vec::<f32>().expect("f32 outputs");
-        for row in values.chunks(width) {
-            let target = targets[all.len()];
-            all.push(if classify {
+    for_each_scored(model, batch, |row| {
+        let target = targets[all.len()];
+        let right = same(prediction(row, &model.spec), target, classify);
+        // A class must also beat every other class by the margin.
+        let sure = right
+            && (!classify || {
                 let t = target as usize;
-                let best = argmax(row);
                 let other = row
                     .iter()
                     .enumerate()
                     .filter(|&(c, _)| c != t)
                     .fold(f32::NEG_INFINITY, |m, (_, &v)| m.max(v));
-                Verdict {
-                    right: best == t,
-                    sure: best == t && row[t] - other >= margin,
-                }
-            } else {
-                let right = same(row[0] * model.spec.value_scale, target, false);
-                Verdict { right, sure: right }
+                row[t] - other >= margin
             });
-        }
-    }
+        all.push(Verdict { right, sure });
+    });
     all
-}
-
-/// Index of the largest value, the lowest on ties (as the engine).
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = i;
-        }
-    }
-    best
 }

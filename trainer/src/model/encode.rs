@@ -69,27 +69,3 @@ pub fn scored_targets<'a, T>(targets: &'a [T], batch: &'a Batch) -> impl Iterato
         .chunks(batch.out_steps)
         .flat_map(move |row| &row[batch.first_scored..])
 }
-
-/// Predictions of the scored steps: the argmax class (lowest index on
-/// ties, as the engine) or the unscaled regression value, sample-major.
-pub fn predictions(outputs: Tensor<3>, batch: &Batch, spec: &NetworkSpec) -> Vec<f32> {
-    let scored = scored(outputs, batch);
-    let [_, _, width] = scored.dims();
-    let values: Vec<f32> = scored.into_data().try_to_vec::<f32>().expect("f32 outputs");
-    if spec.head.classify {
-        values
-            .chunks(width)
-            .map(|row| {
-                let mut best = 0;
-                for (i, &v) in row.iter().enumerate() {
-                    if v > row[best] {
-                        best = i;
-                    }
-                }
-                best as f32
-            })
-            .collect()
-    } else {
-        values.iter().map(|v| v * spec.value_scale).collect()
-    }
-}
