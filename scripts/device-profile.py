@@ -32,7 +32,8 @@ with tempfile.TemporaryDirectory() as tmp:
         ["qemu-system-arm", "-cpu", "cortex-m4", "-machine", "mps2-an386", "-nographic",
          "-semihosting-config", "enable=on,target=native", "-icount", "shift=6,align=off",
          "-d", "exec,nochain,in_asm", "-D", str(log), "-kernel", str(elf)],
-        capture_output=True, text=True, check=True)
+        # A firmware that hangs would grow the trace without bound.
+        capture_output=True, text=True, check=True, timeout=300)
     records = int(re.search(r"^# records (\d+)", run.stdout, re.M).group(1))
     # A guest block may be translated more than once (with another
     # length): each translation is known by its host address, which the

@@ -157,6 +157,39 @@ fn bytes_after_the_checksum_are_trailing() {
 }
 
 #[test]
+fn written_files_word_align_every_matrix() {
+    // The Cortex-M4 kernels load row groups by whole words: the writer
+    // pads each matrix so its weights start at a multiple of four bytes
+    // from the file's start, whatever the lengths before them.
+    for topology in Topology::ALL {
+        for policy in [PrecisionPolicy::Int8, PrecisionPolicy::Int16] {
+            let float = random_model(topology, 5, 7, 5, 2);
+            let mut rng = Rng::new(1);
+            let calib: Vec<Vec<f32>> = (0..8).map(|_| random_window(&float, &mut rng)).collect();
+            let file = quantise(&float, &calib, policy).unwrap().bytes;
+            let desc = Model::from_bytes(&file).unwrap().desc();
+            let stacks = [
+                Some(&desc.encoder),
+                match &desc.outputs {
+                    Outputs::EncoderDecoder { decoder, .. } => Some(decoder),
+                    _ => None,
+                },
+            ];
+            let mut matrices = vec![desc.head.dense];
+            for layer in stacks.into_iter().flatten().flat_map(|s| &s.layers) {
+                for w in std::iter::once(&layer.forward).chain(&layer.backward) {
+                    matrices.extend([w.input, w.recurrent]);
+                }
+            }
+            for m in matrices {
+                let offset = m.values.as_ptr() as usize - file.as_ptr() as usize;
+                assert_eq!(offset % 4, 0, "{topology:?} {policy:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn every_truncation_is_an_error() {
     for topology in Topology::ALL {
         let file = model_file(topology);
@@ -440,7 +473,7 @@ fn over_capacity_is_refused_by_the_runner() {
         };
         let m = &mut d.encoder.layers[0].forward.input;
         m.cols = features;
-        m.values = keep(vec![0; m.rows as usize * features as usize]);
+        m.values = keep(vec![0; m.grouped_len()]);
     });
     assert_eq!(
         over(Engine::<4, 2, 5>::new(wide)),
@@ -456,7 +489,7 @@ fn over_capacity_is_refused_by_the_runner() {
         // The head now reads both decoder directions.
         let m = &mut d.head.dense;
         m.cols *= 2;
-        m.values = Box::leak(vec![0; m.values.len() * 2].into_boxed_slice());
+        m.values = Box::leak(vec![0; m.grouped_len()].into_boxed_slice());
     });
     assert_eq!(
         over(Engine::<4, 2, 5>::new(long)),
@@ -551,7 +584,7 @@ fn runner_errors() {
         };
         let m = &mut d.encoder.layers[0].forward.input;
         m.cols = 2;
-        m.values = keep(vec![1; m.rows as usize * 2 * m.precision.bytes()]);
+        m.values = keep(vec![1; m.grouped_len()]);
     });
     let mut dense = Box::new(HostEngine::new(wide).unwrap());
     assert_eq!(dense.predict(&[0; 9], &mut out), Err(Error::WindowLength));

@@ -86,18 +86,31 @@ struct OwnedMatrix {
 }
 
 impl OwnedMatrix {
-    fn new(x: &mut Extremes, rows: usize, cols: usize) -> Self {
+    /// Extreme values for every stored weight (padding included) and
+    /// every stored row's requantisation; `column_major` for a one-hot
+    /// input kernel.
+    fn new(x: &mut Extremes, rows: usize, cols: usize, column_major: bool) -> Self {
         let precision = x.precision();
-        OwnedMatrix {
+        let mut m = OwnedMatrix {
             rows: rows as u16,
             cols: cols as u16,
             precision,
-            values: (0..rows * cols).flat_map(|_| x.weight(precision)).collect(),
-            multipliers: (0..rows)
-                .flat_map(|_| x.multiplier().to_le_bytes())
-                .collect(),
-            shifts: (0..rows).map(|_| x.shift()).collect(),
-        }
+            values: Vec::new(),
+            multipliers: Vec::new(),
+            shifts: Vec::new(),
+        };
+        let shape = m.view();
+        let (weights, stored_rows) = if column_major {
+            (rows * cols, rows)
+        } else {
+            (shape.grouped_len() / precision.bytes(), 4 * shape.groups())
+        };
+        m.values = (0..weights).flat_map(|_| x.weight(precision)).collect();
+        m.multipliers = (0..stored_rows)
+            .flat_map(|_| x.multiplier().to_le_bytes())
+            .collect();
+        m.shifts = (0..stored_rows).map(|_| x.shift()).collect();
+        m
     }
 
     fn view(&self) -> Matrix<'_> {
@@ -105,6 +118,7 @@ impl OwnedMatrix {
             rows: self.rows,
             cols: self.cols,
             precision: self.precision,
+            align: &[],
             values: &self.values,
             multipliers: &self.multipliers,
             shifts: &self.shifts,
@@ -120,10 +134,10 @@ struct OwnedDirection {
 }
 
 impl OwnedDirection {
-    fn new(x: &mut Extremes, units: usize, cols: usize) -> Self {
+    fn new(x: &mut Extremes, units: usize, cols: usize, one_hot: bool) -> Self {
         OwnedDirection {
-            input: OwnedMatrix::new(x, 4 * units, cols),
-            recurrent: OwnedMatrix::new(x, 4 * units, units),
+            input: OwnedMatrix::new(x, 4 * units, cols, one_hot),
+            recurrent: OwnedMatrix::new(x, 4 * units, units, false),
             bias: (0..4 * units)
                 .flat_map(|_| x.bias().to_le_bytes())
                 .collect(),
@@ -149,7 +163,7 @@ struct OwnedLayer {
 }
 
 impl OwnedLayer {
-    fn new(x: &mut Extremes, shape: &LayerShape, cols: usize) -> Self {
+    fn new(x: &mut Extremes, shape: &LayerShape, cols: usize, one_hot: bool) -> Self {
         let activation = if shape.relu {
             CellActivation::Relu {
                 candidate_frac: x.frac(),
@@ -162,10 +176,10 @@ impl OwnedLayer {
             units: shape.units as u16,
             activation,
             cell_frac: x.frac(),
-            forward: OwnedDirection::new(x, shape.units, cols),
+            forward: OwnedDirection::new(x, shape.units, cols, one_hot),
             backward: shape
                 .bidirectional
-                .then(|| OwnedDirection::new(x, shape.units, cols)),
+                .then(|| OwnedDirection::new(x, shape.units, cols, one_hot)),
         }
     }
 
@@ -228,23 +242,23 @@ fn stack(layers: &[OwnedLayer]) -> Stack<'_> {
 impl OwnedModel {
     fn new(shape: Shape) -> Self {
         let mut x = Extremes(Rng::new(shape.seed));
-        let stack = |x: &mut Extremes, shapes: &[LayerShape], mut cols: usize| {
+        let stack = |x: &mut Extremes, shapes: &[LayerShape], mut cols: usize, one_hot: bool| {
             let mut layers = Vec::new();
-            for s in shapes {
-                let layer = OwnedLayer::new(x, s, cols);
+            for (l, s) in shapes.iter().enumerate() {
+                let layer = OwnedLayer::new(x, s, cols, one_hot && l == 0);
                 cols = layer.width();
                 layers.push(layer);
             }
             (layers, cols)
         };
         let first = shape.one_hot.unwrap_or(shape.features);
-        let (encoder, width) = stack(&mut x, &shape.encoder, first);
+        let (encoder, width) = stack(&mut x, &shape.encoder, first, shape.one_hot.is_some());
         let (decoder, width) = match &shape.decoder {
-            Some((_, layers)) => stack(&mut x, layers, width),
+            Some((_, layers)) => stack(&mut x, layers, width, false),
             None => (Vec::new(), width),
         };
         let rows = if shape.classify { shape.head_rows } else { 1 };
-        let head = OwnedMatrix::new(&mut x, rows, width);
+        let head = OwnedMatrix::new(&mut x, rows, width, false);
         let head_bias = (0..rows).flat_map(|_| x.bias().to_le_bytes()).collect();
         OwnedModel {
             shape,
@@ -428,25 +442,35 @@ proptest! {
                 }
             })
             .unzip();
-        let values: Vec<u8> = w
-            .iter()
-            .flat_map(|&w| if int16 { (w as i16).to_le_bytes().to_vec() } else { vec![w as i8 as u8] })
-            .collect();
         let (m, s) = (x.multiplier(), x.shift());
-        let multipliers = m.to_le_bytes();
-        let shifts = [s];
-        let matrix = Matrix {
-            rows: 1,
+        let multipliers: Vec<u8> = (0..4).flat_map(|_| m.to_le_bytes()).collect();
+        let shifts = [s; 4];
+        // One row group: the row four times.
+        let mut matrix = Matrix {
+            rows: 4,
             cols: cols as u16,
             precision,
-            values: &values,
+            align: &[],
+            values: &[],
             multipliers: &multipliers,
             shifts: &shifts,
         };
+        let mut values = vec![0u8; matrix.grouped_len()];
+        for r in 0..4 {
+            for (k, &w) in w.iter().enumerate() {
+                let at = matrix.grouped_offset(r, k);
+                let bytes = (w as i16).to_le_bytes();
+                values[at..at + precision.bytes()].copy_from_slice(&bytes[..precision.bytes()]);
+            }
+        }
+        matrix.values = &values;
         let acc: i128 = w.iter().zip(&v).map(|(&w, &v)| w as i128 * v as i128).sum();
-        // A one-row matrix is one group of four (the row and three copies).
-        let rows = matrix.partial_quad().expect("one partial group");
-        prop_assert_eq!(matrix.dot4(rows, &v), [exact_requant(acc, m, s); 4]);
+        let exact = [exact_requant(acc, m, s); 4];
+        let group = matrix.row_groups().next().expect("one row group");
+        prop_assert_eq!(matrix.dot4(&group, &v), exact);
+        let mut packed = vec![0i16; cols + 3];
+        matrix.pack_input(&v, &mut packed);
+        prop_assert_eq!(matrix.dot4_packed(&group, &packed), exact);
     }
 
     /// `round_shift*`, `requant*`, `mul_shift` and `rescale` are the exact
@@ -542,27 +566,49 @@ fn tanh_is_odd_where_the_docs_say_symmetric() {
     );
 }
 
-/// A one-column int8 matrix of `rows` rows, every multiplier 2^30, shift 0.
-fn column<'a>(rows: u16, values: &'a [u8], multipliers: &'a [u8], shifts: &'a [u8]) -> Matrix<'a> {
-    Matrix {
+/// A one-column int8 matrix of `rows` rows with these weights, every row
+/// requantised by `multiplier` and `shift`: column-major (a one-hot input
+/// kernel) or in row groups. Leaked: tests only.
+fn column(
+    rows: u16,
+    weights: &[u8],
+    multiplier: i32,
+    shift: u8,
+    column_major: bool,
+) -> Matrix<'static> {
+    let mut m = Matrix {
         rows,
         cols: 1,
         precision: Precision::Int8,
-        values,
-        multipliers,
-        shifts,
-    }
+        align: &[],
+        values: &[],
+        multipliers: &[],
+        shifts: &[],
+    };
+    let stored_rows = 4 * m.groups();
+    let values = if column_major {
+        weights.to_vec()
+    } else {
+        let mut v = vec![0; m.grouped_len()];
+        for (r, &w) in weights.iter().enumerate() {
+            v[m.grouped_offset(r, 0)] = w;
+        }
+        v
+    };
+    m.values = Vec::leak(values);
+    m.multipliers = Vec::leak(multiplier.to_le_bytes().repeat(stored_rows));
+    m.shifts = Vec::leak(vec![shift; stored_rows]);
+    m
 }
 
 /// A one-layer, one-unit model: one-hot input of one class, every gate's
 /// weights zero and its bias `bias[gate]`; a regression head reading the
 /// hidden state.
 fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -> Vec<u8> {
-    let mult = (1i32 << 30).to_le_bytes().repeat(4);
     let bias: Vec<u8> = bias.iter().flat_map(|b| b.to_le_bytes()).collect();
     let direction = LstmWeights {
-        input: column(4, &[0; 4], &mult, &[0; 4]),
-        recurrent: column(4, &[0; 4], &mult, &[0; 4]),
+        input: column(4, &[0; 4], 1 << 30, 0, true),
+        recurrent: column(4, &[0; 4], 1 << 30, 0, false),
         bias: &bias,
     };
     let layer = LstmLayer {
@@ -574,7 +620,7 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
     };
     let head = Head {
         kind: HeadKind::Regress,
-        dense: column(1, &[1], &mult[..4], &[30]),
+        dense: column(1, &[1], 1 << 30, 30, false),
         bias: &[0; 4],
         output_scale: 1.0,
     };
@@ -653,19 +699,8 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
     // row's requantisation saturates at i32::MAX, and the gate sum added the
     // input part to it without saturating (an overflow panic in debug
     // builds, a wrapped negative pre-activation in release ones).
-    let big = i32::MAX.to_le_bytes().repeat(4);
-    let input = Matrix {
-        rows: 4,
-        cols: 1,
-        precision: Precision::Int8,
-        values: &[127; 4],
-        multipliers: &big,
-        shifts: &[0; 4],
-    };
-    let recurrent = Matrix {
-        values: &[127; 4],
-        ..input
-    };
+    let input = column(4, &[127; 4], i32::MAX, 0, true);
+    let recurrent = column(4, &[127; 4], i32::MAX, 0, false);
     let bias = i32::MAX.to_le_bytes().repeat(4);
     let layer = LstmLayer {
         units: 1,
@@ -678,10 +713,9 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
         },
         backward: None,
     };
-    let head_mult = 1i32.to_le_bytes();
     let head = Head {
         kind: HeadKind::Classify,
-        dense: column(1, &[1], &head_mult, &[0]),
+        dense: column(1, &[1], 1, 0, false),
         bias: &[0; 4],
         output_scale: 1.0,
     };

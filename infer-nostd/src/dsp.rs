@@ -1,20 +1,24 @@
 //! Dot products with the Arm DSP instructions (ARMv7E-M: Cortex-M4, M7),
-//! compiled only where `build.rs` sets `cfg(arm_dsp)`.
+//! compiled only where `build.rs` sets `cfg(arm_dsp)`, over one row group
+//! (four rows, word-interleaved: see [`crate::format`]).
 //!
-//! Int8 weights: `SXTB16` unpacks the even and the odd bytes of a word of
-//! four weights into two pairs of halfwords, and each `SMLAD` multiplies
-//! two pairs and adds both products: two multiply-accumulates per
-//! instruction. The even bytes pair with x0, x2 and the odd ones with x1,
-//! x3, so the input vector is either permuted once per matrix-vector
-//! product into groups `x0 x2 x1 x3` ([`pack_i8`]) or re-paired in
-//! registers (`PKHBT`, `PKHTB`). Int16 weights go straight into `SMLALD`
-//! (two products into a 64-bit sum).
+//! Int8 weights: one `LDM` loads a word of each of the four rows (four
+//! columns); `SXTB16` unpacks the even and the odd bytes of a word into
+//! two pairs of halfwords, and each `SMLAD` multiplies two pairs and adds
+//! both products: 16 multiply-accumulates in 18 instructions. The even
+//! bytes pair with x0, x2 and the odd ones with x1, x3, so the input
+//! vector is either permuted once per matrix-vector product into groups
+//! `x0 x2 x1 x3` ([`pack_i8`]) or re-paired in registers (`PKHBT`,
+//! `PKHTB`). Int16 weights go straight into `SMLALD` (two products into a
+//! 64-bit sum).
 //!
 //! Integer sums are exact and the order of additions cannot change them
 //! (int8 sums stay within i32, see `MAX_COLS`), so every result is
 //! bit-identical to the portable code in `tensor.rs`.
 
 use core::arch::asm;
+
+use crate::tensor::dot4_i8_from;
 
 /// `acc + a.lo * b.lo + a.hi * b.hi` in 64 bits (halfwords signed).
 #[inline(always)]
@@ -28,88 +32,50 @@ fn smlald(a: u32, b: u32, acc: i64) -> i64 {
     ((hi as u64) << 32 | lo as u64) as i64
 }
 
-/// Four little-endian bytes as a word (one unaligned load).
-#[inline(always)]
-fn word(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-}
-
-/// Two adjacent values as a word, the first in the low half.
-#[inline(always)]
-fn pair(x: &[i16]) -> u32 {
-    (x[0] as u16 as u32) | ((x[1] as u16 as u32) << 16)
-}
-
-/// Writes `x` into `out` permuted for [`dot4_i8_packed`]: each whole
-/// group of four `x0 x1 x2 x3` becomes `x0 x2 x1 x3`; a last partial group
-/// is copied as it is.
-pub fn pack_i8(x: &[i16], out: &mut [i16]) {
-    let n = x.len().min(out.len());
-    let whole = n & !3;
-    for (o, v) in out[..whole]
-        .chunks_exact_mut(4)
-        .zip(x[..whole].chunks_exact(4))
-    {
-        o.copy_from_slice(&[v[0], v[2], v[1], v[3]]);
-    }
-    out[whole..n].copy_from_slice(&x[whole..n]);
-}
-
-/// The shortest of four rows and `n`, rounded down to whole words.
-#[inline(always)]
-fn whole_words(w: &[&[u8]; 4], n: usize) -> usize {
-    w.iter().fold(n, |m, r| m.min(r.len())) & !3
-}
-
-/// Columns `from..` of four int8 rows times natural-order `x`.
-#[inline(always)]
-fn tail4_i8(w: [&[u8]; 4], x: &[i16], from: usize, acc: &mut [i32; 4]) {
-    let cols = w.iter().fold(x.len(), |m, r| m.min(r.len()));
-    for (k, &x) in x.iter().enumerate().take(cols).skip(from) {
-        for (a, r) in acc.iter_mut().zip(w) {
-            *a += r[k] as i8 as i32 * x as i32;
-        }
+/// Permutes `x` (whole groups of four) in place for [`dot4_i8_packed`]:
+/// each group `x0 x1 x2 x3` becomes `x0 x2 x1 x3`.
+pub fn pack_i8(x: &mut [i16]) {
+    for group in x.chunks_exact_mut(4) {
+        group.swap(1, 2);
     }
 }
 
 /// One group of four columns of four int8 rows: the input pairs are in
-/// r7 (x0, x2) and lr (x1, x3); rows at r4, r5, r8, r9 (post-incremented),
-/// sums in r0-r3; r6 and r12 are scratch.
+/// r7 (x0, x2) and lr (x1, x3); one `LDM` from r4 (word-aligned,
+/// post-incremented) brings a word of each row into r5, r6, r8, r9; sums
+/// in r0-r3; r12 is scratch.
 macro_rules! rows4_group {
     () => {
         concat!(
-            "ldr r6, [r4], #4\n",
-            "sxtb16 r12, r6\n",
+            "ldm r4!, {{r5, r6, r8, r9}}\n",
+            "sxtb16 r12, r5\n",
             "smlad r0, r12, r7, r0\n",
-            "sxtb16 r6, r6, ror #8\n",
-            "smlad r0, r6, lr, r0\n",
-            "ldr r6, [r5], #4\n",
+            "sxtb16 r5, r5, ror #8\n",
+            "smlad r0, r5, lr, r0\n",
             "sxtb16 r12, r6\n",
             "smlad r1, r12, r7, r1\n",
             "sxtb16 r6, r6, ror #8\n",
             "smlad r1, r6, lr, r1\n",
-            "ldr r6, [r8], #4\n",
-            "sxtb16 r12, r6\n",
+            "sxtb16 r12, r8\n",
             "smlad r2, r12, r7, r2\n",
-            "sxtb16 r6, r6, ror #8\n",
-            "smlad r2, r6, lr, r2\n",
-            "ldr r6, [r9], #4\n",
-            "sxtb16 r12, r6\n",
+            "sxtb16 r8, r8, ror #8\n",
+            "smlad r2, r8, lr, r2\n",
+            "sxtb16 r12, r9\n",
             "smlad r3, r12, r7, r3\n",
-            "sxtb16 r6, r6, ror #8\n",
-            "smlad r3, r6, lr, r3\n",
+            "sxtb16 r9, r9, ror #8\n",
+            "smlad r3, r9, lr, r3\n",
         )
     };
 }
 
-/// Loads the next packed group's pairs from r10 into r7 and lr.
+/// Loads the next packed group's pairs from r10 (word-aligned) into r7 and lr.
 macro_rules! load_packed {
     () => {
-        "ldr r7, [r10], #4\nldr lr, [r10], #4\n"
+        "ldm r10!, {{r7, lr}}\n"
     };
 }
 
-/// Loads the next natural-order group from r10 and re-pairs it into r7
+/// Loads the next natural-order group from r10 (any alignment) and re-pairs it into r7
 /// (x0, x2) and lr (x1, x3).
 macro_rules! load_natural {
     () => {
@@ -122,18 +88,21 @@ macro_rules! load_natural {
     };
 }
 
-/// The four-row loop over `groups` groups of four columns (at least one),
-/// unrolled twice, entering the second half first when `groups` is odd.
-/// r6 and r7 are not available as operands (LLVM's base and frame
-/// pointers): the loop saves and restores them.
+/// The loop over `words` groups of four columns (at least one) of the row
+/// group at `$w`, unrolled twice, entering the second half first when
+/// `words` is odd. r6 and r7 are not available as operands (LLVM's base
+/// and frame pointers): the loop saves and restores them.
 macro_rules! rows4_loop {
-    ($load:ident, $w:expr, $x:expr, $groups:expr) => {{
+    ($load:ident, $w:expr, $x:expr, $words:expr) => {{
         let mut acc = [0i32; 4];
-        // SAFETY: the caller checked that every row holds 4 * groups bytes
-        // and x 4 * groups values; r6 and r7 are restored before the end.
+        // SAFETY: the caller checked that the group holds 16 * words bytes
+        // and x 4 * words values; r6 and r7 are restored before the end.
+        // The group is word-aligned (`Model::from_bytes` checks every
+        // matrix), and so is a packed x (the runner's scratch); an
+        // unaligned `LDM` would trap, not read out of bounds.
         unsafe {
             let x: *const i16 = $x;
-            let end = x.add(4 * $groups);
+            let end = x.add(4 * $words);
             asm!(
                 "push {{r6, r7}}",
                 "cmp r12, #0",
@@ -151,13 +120,13 @@ macro_rules! rows4_loop {
                 inout("r1") acc[1],
                 inout("r2") acc[2],
                 inout("r3") acc[3],
-                inout("r4") $w[0].as_ptr() => _,
-                inout("r5") $w[1].as_ptr() => _,
-                inout("r8") $w[2].as_ptr() => _,
-                inout("r9") $w[3].as_ptr() => _,
+                inout("r4") $w.as_ptr() => _,
+                out("r5") _,
+                out("r8") _,
+                out("r9") _,
                 inout("r10") x => _,
                 in("r11") end,
-                inout("r12") $groups & 1 => _,
+                inout("r12") $words & 1 => _,
                 out("lr") _,
                 options(readonly),
             );
@@ -166,40 +135,53 @@ macro_rules! rows4_loop {
     }};
 }
 
-/// Four int8 rows times `xp`, a vector packed by [`pack_i8`].
-pub fn dot4_i8_packed(w: [&[u8]; 4], xp: &[i16]) -> [i32; 4] {
-    let n = whole_words(&w, xp.len());
+/// Whole groups of four columns that both the row group and `x` hold.
+#[inline(always)]
+fn whole_words(group: &[u8], x: &[i16]) -> usize {
+    (group.len() / 16).min(x.len() / 4)
+}
+
+/// The four rows of an int8 row group times `xp`, a vector packed by
+/// [`pack_i8`] (a last partial group of `xp` left in natural order).
+pub fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
+    let n = whole_words(group, xp);
     let mut acc = if n > 0 {
-        rows4_loop!(load_packed, w, xp.as_ptr(), n / 4)
+        rows4_loop!(load_packed, group, xp.as_ptr(), n)
     } else {
         [0; 4]
     };
-    // The partial group was left in natural order.
-    tail4_i8(w, xp, n, &mut acc);
+    dot4_i8_from(group, xp, 4 * n, &mut acc);
     acc
 }
 
-/// Four int8 rows times natural-order `x`.
-pub fn dot4_i8(w: [&[u8]; 4], x: &[i16]) -> [i32; 4] {
-    let n = whole_words(&w, x.len());
+/// The four rows of an int8 row group times natural-order `x`.
+pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
+    let n = whole_words(group, x);
     let mut acc = if n > 0 {
-        rows4_loop!(load_natural, w, x.as_ptr(), n / 4)
+        rows4_loop!(load_natural, group, x.as_ptr(), n)
     } else {
         [0; 4]
     };
-    tail4_i8(w, x, n, &mut acc);
+    dot4_i8_from(group, x, 4 * n, &mut acc);
     acc
 }
 
-/// One row of little-endian int16 weights times `x`, in 64 bits.
-pub fn dot_i16(w: &[u8], x: &[i16]) -> i64 {
-    let n = (w.len() / 2).min(x.len()) & !1;
-    let mut acc = 0i64;
-    for (w2, x2) in w[..2 * n].chunks_exact(4).zip(x[..n].chunks_exact(2)) {
-        acc = smlald(word(w2), pair(x2), acc);
+/// The four rows of an int16 row group times `x`, in 64 bits.
+pub fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
+    let (words, _) = group.as_chunks::<16>();
+    let (pairs, rest) = x.as_chunks::<2>();
+    let mut acc = [0i64; 4];
+    for (w, p) in words.iter().zip(pairs) {
+        let xp = p[0] as u16 as u32 | (p[1] as u16 as u32) << 16;
+        for (g, a) in acc.iter_mut().enumerate() {
+            let word = u32::from_le_bytes([w[4 * g], w[4 * g + 1], w[4 * g + 2], w[4 * g + 3]]);
+            *a = smlald(word, xp, *a);
+        }
     }
-    if let (Some(w), Some(&x)) = (w.get(2 * n..2 * n + 2), x.get(n)) {
-        acc += (i16::from_le_bytes([w[0], w[1]]) as i32 * x as i32) as i64;
+    if let (Some(w), [x]) = (words.get(pairs.len()), rest) {
+        for (g, a) in acc.iter_mut().enumerate() {
+            *a += (i16::from_le_bytes([w[4 * g], w[4 * g + 1]]) as i32 * *x as i32) as i64;
+        }
     }
     acc
 }

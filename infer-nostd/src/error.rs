@@ -19,6 +19,11 @@ pub enum Error {
     TrailingBytes,
     /// A tensor's shape or length disagrees with the rest of the model.
     Shape(&'static str),
+    /// A matrix's weights are not word-aligned in memory, which the
+    /// Cortex-M4 kernels need: place the file at a 4-byte aligned address
+    /// (files from [`crate::format::to_file_bytes`] align every matrix
+    /// relative to the file start).
+    Misaligned,
     /// A numeric parameter (shift, multiplier, fraction bits) is out of range.
     Parameter(&'static str),
     /// The model is larger than this engine's compile-time capacity.
@@ -46,6 +51,7 @@ impl core::fmt::Display for Error {
             Error::Malformed => f.write_str("model file malformed"),
             Error::TrailingBytes => f.write_str("bytes after the end of the model"),
             Error::Shape(what) => write!(f, "inconsistent shape: {what}"),
+            Error::Misaligned => f.write_str("model weights not word-aligned in memory"),
             Error::Parameter(what) => write!(f, "parameter out of range: {what}"),
             Error::OverCapacity(what) => write!(f, "model exceeds engine capacity: {what}"),
             Error::InputOutOfRange => f.write_str("input value out of range"),

@@ -7,17 +7,27 @@
 //! point into the file: nothing is copied.
 //!
 //! # Numeric conventions
-//! - Weights are stored row-major, one row per output, as `Int8` (one byte
-//!   each, two's complement) or `Int16` (two bytes each, little-endian). The
-//!   one exception: the input kernel of a layer fed directly by one-hot input
-//!   is stored column-major (one contiguous column per input value), so the
-//!   one-hot "matrix product" is a contiguous gather.
+//! - Weights are `Int8` (one byte each, two's complement) or `Int16` (two
+//!   bytes each, little-endian), one row per output, stored in *row
+//!   groups* (see [`Matrix::group_bytes`]): each row is padded with zero
+//!   weights to whole 4-byte words (4 int8 or 2 int16 weights), the rows
+//!   are padded with zero rows to a multiple of four, and each group of
+//!   four rows is stored word-interleaved: word 0 of its first, second,
+//!   third and fourth row, then word 1 of each, and so on. A dot-product
+//!   kernel reads a group front to back with one pointer, four rows
+//!   sharing each load of the input (one `LDM` of 16 bytes on a Cortex-M4).
+//! - The one exception: the input kernel of a layer fed directly by one-hot
+//!   input is stored column-major, unpadded (one contiguous column of
+//!   `rows` weights per input value), so the one-hot "matrix product" is a
+//!   contiguous gather.
 //! - Each output row `r` of a [`Matrix`] has a requantisation multiplier
 //!   `m[r]` (i32, little-endian, `0 <= m < 2^31`) and shift `s[r]` (`u8`,
 //!   at most [`MAX_SHIFT`]): the row's integer accumulator `acc` becomes
 //!   `round_half_up(acc * m / 2^s)`, saturated to i32.
-//! - LSTM gate rows come in the order input, forget, cell (candidate),
-//!   output, `units` rows each. Biases are i32 in the row's output format.
+//! - LSTM rows (of both kernels, of the bias, and their requantisation)
+//!   come unit by unit: row `4 j + g` is gate `g` of unit `j`, gates in the
+//!   order input, forget, cell (candidate), output; so each row group is
+//!   the four gates of one unit. Biases are i32 in the row's output format.
 //! - Sigmoid gate pre-activations are Q3.12. The candidate of a tanh cell is
 //!   Q3.12 too; that of a ReLU cell is Q(`candidate_frac`).
 //! - The hidden state is Q0.15 for tanh cells, Q(`hidden_frac`) for ReLU
@@ -28,7 +38,9 @@ use serde::{Deserialize, Serialize};
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"ELSM";
 /// The format version this engine writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version 2: row groups and unit-major LSTM rows (version 1 stored rows
+/// plainly, gate by gate).
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the postcard payload: magic then version.
 pub const HEADER_LEN: usize = 6;
 /// Most LSTM layers one stack may hold in a file.
@@ -73,15 +85,51 @@ pub struct Matrix<'a> {
     pub cols: u16,
     /// How each weight is stored.
     pub precision: Precision,
-    /// `rows * cols` weights (see the module docs for the layout).
+    /// Zero to three bytes that place `values` at a multiple of four bytes
+    /// from the start of the file (the Cortex-M4 kernels load whole words
+    /// of weights; [`to_file_bytes`] chooses them).
+    #[serde(borrow)]
+    pub align: &'a [u8],
+    /// The weights in row groups ([`Matrix::grouped_len`] bytes), or
+    /// column-major for a one-hot input kernel (see the module docs).
     #[serde(borrow)]
     pub values: &'a [u8],
-    /// One i32 multiplier per row, little-endian.
+    /// One i32 multiplier per row, little-endian; stored for the padding
+    /// rows of the last row group too (as 0).
     #[serde(borrow)]
     pub multipliers: &'a [u8],
-    /// One right shift per row.
+    /// One right shift per row (padding rows included).
     #[serde(borrow)]
     pub shifts: &'a [u8],
+}
+
+impl Matrix<'_> {
+    /// Stored 4-byte words per row: the row padded with zero weights.
+    pub const fn row_words(&self) -> usize {
+        (self.cols as usize * self.precision.bytes()).div_ceil(4)
+    }
+
+    /// Bytes of one row group: four rows of [`row_words`](Self::row_words) words.
+    pub const fn group_bytes(&self) -> usize {
+        16 * self.row_words()
+    }
+
+    /// Row groups: the rows padded with zero rows to a multiple of four, by four.
+    pub const fn groups(&self) -> usize {
+        (self.rows as usize).div_ceil(4)
+    }
+
+    /// Length of `values` stored in row groups.
+    pub const fn grouped_len(&self) -> usize {
+        self.groups() * self.group_bytes()
+    }
+
+    /// Byte offset in `values` of row `r`'s weight `k` (row groups).
+    pub const fn grouped_offset(&self, r: usize, k: usize) -> usize {
+        let per_word = 4 / self.precision.bytes();
+        let (word, within) = (k / per_word, k % per_word);
+        (r / 4) * self.group_bytes() + 16 * word + 4 * (r % 4) + within * self.precision.bytes()
+    }
 }
 
 /// The weights of one direction of an LSTM layer.
@@ -93,7 +141,8 @@ pub struct LstmWeights<'a> {
     /// Recurrent kernel: `4 * units` rows by `units` columns.
     #[serde(borrow)]
     pub recurrent: Matrix<'a>,
-    /// `4 * units` i32 biases, little-endian, in each row's output format.
+    /// `4 * units` i32 biases, little-endian, in each row's output format
+    /// (unit by unit, like the rows).
     #[serde(borrow)]
     pub bias: &'a [u8],
 }
@@ -222,9 +271,53 @@ pub struct ModelDesc<'a> {
     pub head: Head<'a>,
 }
 
-/// Encodes a model description as a complete model file.
+/// Encodes a model description as a complete model file, with every
+/// matrix's `align` bytes chosen so that its `values` start at a multiple
+/// of four bytes from the start of the file.
 #[cfg(feature = "serialize")]
 pub fn to_file_bytes(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
+    const ZEROS: [u8; 3] = [0; 3];
+    let mut desc = desc.clone();
+    let count = matrices(&mut desc).len();
+    for m in matrices(&mut desc) {
+        m.align = &[];
+    }
+    // Padding a matrix moves only the ones after it: one pass, in order.
+    for i in 0..count {
+        let file = encode(&desc)?;
+        let mut parsed: ModelDesc = postcard::from_bytes(&file[HEADER_LEN..file.len() - 4])?;
+        let offset = matrices(&mut parsed)[i].values.as_ptr() as usize - file.as_ptr() as usize;
+        matrices(&mut desc)[i].align = &ZEROS[..(4 - offset % 4) % 4];
+    }
+    encode(&desc)
+}
+
+/// Every matrix of `desc`, in file order.
+#[cfg(feature = "serialize")]
+fn matrices<'d, 'a>(desc: &'d mut ModelDesc<'a>) -> alloc::vec::Vec<&'d mut Matrix<'a>> {
+    let mut out = alloc::vec::Vec::new();
+    let decoder = match &mut desc.outputs {
+        Outputs::EncoderDecoder { decoder, .. } => Some(decoder),
+        _ => None,
+    };
+    let layers = desc
+        .encoder
+        .layers
+        .iter_mut()
+        .chain(decoder.into_iter().flat_map(|d| d.layers.iter_mut()));
+    for layer in layers {
+        for w in core::iter::once(&mut layer.forward).chain(layer.backward.as_mut()) {
+            out.push(&mut w.input);
+            out.push(&mut w.recurrent);
+        }
+    }
+    out.push(&mut desc.head.dense);
+    out
+}
+
+/// The file bytes of `desc` as it is.
+#[cfg(feature = "serialize")]
+fn encode(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
     let mut out = alloc::vec::Vec::from(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     let mut out = postcard::to_extend(desc, out)?;

@@ -6,7 +6,7 @@
 use crate::activation;
 use crate::fixed::{mul_shift, rescale, round_shift32, sat16};
 use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, UNIT_FRAC};
-use crate::tensor::{le_i32, pow2, Rows4};
+use crate::tensor::{le_i32, pow2};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -139,10 +139,11 @@ fn candidate_frac(layer: &LstmLayer) -> u8 {
 }
 
 impl Fixed {
-    /// The saturated sum of a gate row's input accumulator and its bias.
+    /// A row group's input accumulators plus their biases, saturated to i16.
     #[inline(always)]
-    fn with_bias(w: &LstmWeights, r: usize, acc: i32) -> i16 {
-        sat16(acc.saturating_add(le_i32(w.bias, r)))
+    fn with_bias(acc: [i32; 4], bias: &[u8; 16]) -> [i16; 4] {
+        let (bias, _) = bias.as_chunks::<4>();
+        [0, 1, 2, 3].map(|g| sat16(acc[g].saturating_add(i32::from_le_bytes(bias[g]))))
     }
 }
 
@@ -156,12 +157,10 @@ impl Kernel for Fixed {
 
     fn project(layer: &LstmLayer, w: &LstmWeights, x: &[i16], _in_scale: f32, out: &mut [i16]) {
         let rows = (4 * layer.units as usize).min(out.len());
-        // 4 * units rows: whole groups of four.
-        for (quad, o) in w.input.row_quads().zip(out[..rows].chunks_exact_mut(4)) {
-            let acc = w.input.dot4(quad, x);
-            for (g, o) in o.iter_mut().enumerate() {
-                *o = Self::with_bias(w, quad.index[g], acc[g]);
-            }
+        let (out, _) = out[..rows].as_chunks_mut::<4>();
+        let (bias, _) = w.bias.as_chunks::<16>();
+        for ((group, o), bias) in w.input.row_groups().zip(out).zip(bias) {
+            *o = Self::with_bias(w.input.dot4(&group, x), bias);
         }
     }
 
@@ -185,60 +184,62 @@ impl Kernel for Fixed {
         c: &mut [i16],
         scratch: &mut [i16],
     ) {
-        let u = layer.units as usize;
-        let n = u.min(h.len()).min(c.len()).min(scratch.len());
+        let n = (layer.units as usize).min(h.len()).min(c.len());
         // The recurrent products read the previous hidden state from
-        // `scratch`, laid out for the dot-product kernel, so `h` and `c`
-        // are updated in place. From the zero state (a window's first
-        // step) every recurrent product is exactly zero: they are skipped.
+        // `scratch`, laid out for the dot-product kernel (and padded to
+        // whole words), so `h` and `c` are updated in place. From the zero
+        // state (a window's first step) every recurrent product is exactly
+        // zero: they are skipped.
         let fresh = h[..n].iter().all(|&v| v == 0);
         if !fresh {
-            w.recurrent.pack_input(&h[..n], &mut scratch[..n]);
+            w.recurrent.pack_input(&h[..n], scratch);
         }
-        let previous = &scratch[..n];
+        let previous = &*scratch;
         let cell = Cell::new(layer);
-        let m = &w.input;
-        let mut input_rows = m.gate_rows(u);
-        for (j, rows) in w.recurrent.gate_rows(u).enumerate().take(n) {
+        let (bias, _) = w.bias.as_chunks::<16>();
+        let mut input_groups = w.input.row_groups();
+        let mut projected = match x {
+            StepInput::Projected(p) => p.as_chunks::<4>().0.iter(),
+            StepInput::Vector(_) => [].iter(),
+        };
+        // Row group j is unit j's four gates.
+        let units = w
+            .recurrent
+            .row_groups()
+            .zip(bias)
+            .zip(c[..n].iter_mut().zip(&mut h[..n]));
+        for ((rec, bias), (c, h)) in units {
             // Each gate's input part (with bias), saturated.
             let input = match x {
-                StepInput::Vector(x) => match input_rows.next() {
-                    Some(in_rows) => {
-                        let acc = m.dot4(in_rows, x);
-                        [0, 1, 2, 3].map(|g| Self::with_bias(w, rows.index[g], acc[g]) as i32)
-                    }
-                    None => [0; 4],
-                },
-                StepInput::Projected(p) => {
-                    rows.index.map(|r| p.get(r).copied().unwrap_or(0) as i32)
-                }
-            };
+                StepInput::Vector(x) => input_groups
+                    .next()
+                    .map(|g| Self::with_bias(w.input.dot4(&g, x), bias)),
+                StepInput::Projected(_) => projected.next().copied(),
+            }
+            .unwrap_or([0; 4]);
             let recurrent = if fresh {
                 [0; 4]
             } else {
-                w.recurrent.dot4_packed(rows, previous)
+                w.recurrent.dot4_packed(&rec, previous)
             };
             // The recurrent part is any i32 (its requantisation saturates
             // there), so the sum must saturate too.
-            let gates = [0, 1, 2, 3].map(|g| sat16(input[g].saturating_add(recurrent[g])) as i32);
-            (c[j], h[j]) = cell.update(gates, c[j]);
+            let gates =
+                [0, 1, 2, 3].map(|g| sat16(recurrent[g].saturating_add(input[g] as i32)) as i32);
+            (*c, *h) = cell.update(gates, *c);
         }
     }
 
     fn head(head: &Head, h: &[i16], _in_scale: f32, mut emit: impl FnMut(usize, i32)) {
-        // Four rows at a time share the loads of `h`.
+        // Four rows at a time share the loads of `h`; the last group's
+        // padding rows are left out.
         let m = &head.dense;
-        let mut quad = |rows: Rows4| {
-            let acc = m.dot4(rows, h);
-            for (&r, acc) in rows.index.iter().zip(acc) {
-                if r < m.rows as usize {
-                    emit(r, acc.saturating_add(le_i32(head.bias, r)));
-                }
+        let (bias, _) = head.bias.as_chunks::<4>();
+        let mut rows = bias.iter().enumerate();
+        for group in m.row_groups() {
+            for (acc, (r, b)) in m.dot4(&group, h).into_iter().zip(rows.by_ref()) {
+                emit(r, acc.saturating_add(i32::from_le_bytes(*b)));
             }
-        };
-        m.row_quads().for_each(&mut quad);
-        if let Some(rows) = m.partial_quad() {
-            quad(rows);
         }
     }
 
@@ -306,7 +307,7 @@ impl Kernel for Float {
     fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [f32]) {
         let rows = 4 * layer.units as usize;
         for (r, o) in out.iter_mut().enumerate().take(rows) {
-            let weight = w.input.weight(class.wrapping_mul(rows).wrapping_add(r));
+            let weight = w.input.column_weight(r, class);
             *o = Self::input_part(layer, w, r, weight as f32, 1.0);
         }
     }
@@ -329,10 +330,10 @@ impl Kernel for Float {
                 + rec.row_dot_f32(r, h) * rec.row_scale(r) * unit / h_scale
         };
         for j in 0..u.min(c.len()).min(scratch.len()) {
-            let i = sigmoid_f32(pre(j, h));
-            let f = sigmoid_f32(pre(u + j, h));
-            let o = sigmoid_f32(pre(3 * u + j, h));
-            let g = pre(2 * u + j, h);
+            let i = sigmoid_f32(pre(4 * j, h));
+            let f = sigmoid_f32(pre(4 * j + 1, h));
+            let g = pre(4 * j + 2, h);
+            let o = sigmoid_f32(pre(4 * j + 3, h));
             let (g, act): (f32, fn(f32) -> f32) = match layer.activation {
                 CellActivation::Tanh => (libm::tanhf(g), libm::tanhf),
                 CellActivation::Relu { .. } => (g.max(0.0), |v| v.max(0.0)),

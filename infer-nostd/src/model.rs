@@ -241,9 +241,10 @@ impl LstmLayer<'_> {
         }
     }
 
-    /// Fraction bits of gate row `r`'s pre-activation.
+    /// Fraction bits of gate row `r`'s pre-activation (rows come unit by
+    /// unit: `r % 4` is the gate).
     pub fn row_frac(&self, r: usize) -> u8 {
-        let is_candidate = r / self.units.max(1) as usize == 2;
+        let is_candidate = r % 4 == 2;
         match self.activation {
             CellActivation::Relu { candidate_frac, .. } if is_candidate => candidate_frac,
             _ => GATE_FRAC,
@@ -273,7 +274,14 @@ fn check(ok: bool, e: Error) -> Result<(), Error> {
 
 // One copy for the three callers: loading is not hot.
 #[inline(never)]
-fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> Result<(), Error> {
+/// Checks a matrix's shape and parameters; `column_major` for a one-hot
+/// input kernel, else stored in row groups.
+fn validate_matrix(
+    m: &Matrix,
+    (rows, cols): (usize, usize),
+    column_major: bool,
+    what: &'static str,
+) -> Result<(), Error> {
     check(
         m.rows as usize == rows && m.cols as usize == cols,
         Error::Shape(what),
@@ -282,12 +290,21 @@ fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> 
         cols <= MAX_COLS,
         Error::Shape("matrix wider than 511 columns"),
     )?;
+    let stored = if column_major {
+        rows * cols * m.precision.bytes()
+    } else {
+        m.grouped_len()
+    };
+    check(m.values.len() == stored, Error::Shape(what))?;
+    // The Cortex-M4 kernels load whole words of row groups.
+    #[cfg(arm_dsp)]
     check(
-        m.values.len() == rows * cols * m.precision.bytes(),
-        Error::Shape(what),
+        column_major || m.values.as_ptr() as usize % 4 == 0,
+        Error::Misaligned,
     )?;
+    let stored_rows = 4 * m.groups();
     check(
-        m.multipliers.len() == 4 * rows && m.shifts.len() == rows,
+        m.multipliers.len() == 4 * stored_rows && m.shifts.len() == stored_rows,
         Error::Shape(what),
     )?;
     check(
@@ -295,19 +312,26 @@ fn validate_matrix(m: &Matrix, rows: usize, cols: usize, what: &'static str) -> 
         Error::Parameter("requantisation shift"),
     )?;
     check(
-        (0..rows).all(|r| m.multiplier(r) >= 0),
+        (0..stored_rows).all(|r| m.multiplier(r) >= 0),
         Error::Parameter("negative multiplier"),
     )
 }
 
-fn validate_direction(w: &LstmWeights, units: usize, input_cols: usize) -> Result<(), Error> {
-    validate_matrix(&w.input, 4 * units, input_cols, "LSTM input kernel")?;
-    validate_matrix(&w.recurrent, 4 * units, units, "LSTM recurrent kernel")?;
+fn validate_direction(
+    w: &LstmWeights,
+    units: usize,
+    input_cols: usize,
+    one_hot: bool,
+) -> Result<(), Error> {
+    let rows = 4 * units;
+    validate_matrix(&w.input, (rows, input_cols), one_hot, "LSTM input kernel")?;
+    validate_matrix(&w.recurrent, (rows, units), false, "LSTM recurrent kernel")?;
     check(w.bias.len() == 16 * units, Error::Shape("LSTM bias"))
 }
 
-/// Validates a stack fed by `input_cols`-wide vectors; returns its output width.
-fn validate_stack(stack: Layers, mut input_cols: usize) -> Result<usize, Error> {
+/// Validates a stack fed by `input_cols`-wide vectors (one-hot ones when
+/// `one_hot`); returns its output width.
+fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Result<usize, Error> {
     check(!stack.is_empty(), Error::Shape("empty LSTM stack"))?;
     for layer in &stack {
         let units = layer.units as usize;
@@ -330,11 +354,12 @@ fn validate_stack(stack: Layers, mut input_cols: usize) -> Result<usize, Error> 
                 Error::Parameter("hidden fraction bits"),
             )?;
         }
-        validate_direction(&layer.forward, units, input_cols)?;
+        validate_direction(&layer.forward, units, input_cols, one_hot)?;
         if let Some(backward) = &layer.backward {
-            validate_direction(backward, units, input_cols)?;
+            validate_direction(backward, units, input_cols, one_hot)?;
         }
         input_cols = layer.output_width();
+        one_hot = false;
     }
     Ok(input_cols)
 }
@@ -354,7 +379,8 @@ fn validate(d: &Model) -> Result<(), Error> {
             features as usize
         }
     };
-    let encoder_cols = validate_stack(d.encoder, first_cols)?;
+    let one_hot = matches!(d.input, Input::OneHot { .. });
+    let encoder_cols = validate_stack(d.encoder, first_cols, one_hot)?;
     let head_cols = match d.readout {
         Readout::LastStep | Readout::EveryStep => encoder_cols,
         Readout::EncoderDecoder { steps, decoder } => {
@@ -362,7 +388,7 @@ fn validate(d: &Model) -> Result<(), Error> {
                 steps >= 1,
                 Error::Shape("encoder-decoder without output steps"),
             )?;
-            validate_stack(decoder, encoder_cols)?
+            validate_stack(decoder, encoder_cols, false)?
         }
     };
     validate_head(&d.head, head_cols)
@@ -377,7 +403,7 @@ fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {
             Error::Shape("regression head with more than one output"),
         )?;
     }
-    validate_matrix(&head.dense, rows, cols, "head weights")?;
+    validate_matrix(&head.dense, (rows, cols), false, "head weights")?;
     check(head.bias.len() == 4 * rows, Error::Shape("head bias"))?;
     check(
         head.output_scale.is_finite() && head.output_scale > 0.0,

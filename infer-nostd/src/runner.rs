@@ -40,8 +40,9 @@ struct State<V, const H: usize, const L: usize, const T: usize> {
     h: [[V; H]; L],
     /// Cell state per layer.
     c: [[V; H]; L],
-    /// The new hidden vector while a step computes.
-    scratch: [V; H],
+    /// The previous hidden vector, laid out for the recurrent product
+    /// (padded to whole groups of four), while a step computes.
+    scratch: Padded<V, H>,
     /// The first decoder layer's projected context (4H wide).
     cache: [[V; H]; 4],
     /// Two sequence buffers of T steps, 2H wide each, for bidirectional stacks.
@@ -54,7 +55,10 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
         State {
             h: [[z; H]; L],
             c: [[z; H]; L],
-            scratch: [z; H],
+            scratch: Padded {
+                body: [z; H],
+                pad: [z; 3],
+            },
             cache: [[z; H]; 4],
             seq: [[[[z; H]; 2]; T]; 2],
         }
@@ -155,7 +159,7 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                         }
                         _ => StepInput::Vector(row(&src[t], prev_width)),
                     };
-                    K::step(&layer, w, x, scale, h, c, scratch);
+                    K::step(&layer, w, x, scale, h, c, scratch.as_mut_slice());
                     if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
                         out.copy_from_slice(&h[..u]);
                     }
@@ -166,6 +170,25 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
             prev_width = layer.output_width();
         }
         cur
+    }
+}
+
+/// `N` values and three more: a vector of up to `N` values padded to whole
+/// groups of four, word-aligned (the Cortex-M4 kernels load it by words).
+#[repr(C, align(4))]
+struct Padded<V, const N: usize> {
+    body: [V; N],
+    pad: [V; 3],
+}
+
+impl<V, const N: usize> Padded<V, N> {
+    /// All `N + 3` values.
+    fn as_mut_slice(&mut self) -> &mut [V] {
+        // SAFETY: `repr(C)` lays the two arrays of `V` out one after the
+        // other with no gap (the second starts at `N * size_of::<V>()`, a
+        // multiple of `V`'s alignment): `N + 3` values in one allocation,
+        // borrowed mutably through `self`.
+        unsafe { core::slice::from_raw_parts_mut(self as *mut Self as *mut V, N + 3) }
     }
 }
 
@@ -556,7 +579,7 @@ fn stack_step<K: Kernel, const H: usize>(
     x_scale: f32,
     h: &mut [[K::Value; H]],
     c: &mut [[K::Value; H]],
-    scratch: &mut [K::Value; H],
+    scratch: &mut Padded<K::Value, H>,
 ) -> usize {
     let mut scale = x_scale;
     let mut prev_width = 0;
@@ -569,7 +592,15 @@ fn stack_step<K: Kernel, const H: usize>(
             Some(prev) => StepInput::Vector(prefix(prev, prev_width)),
             None => x,
         };
-        K::step(layer, &layer.forward, input, scale, h_l, c_l, scratch);
+        K::step(
+            layer,
+            &layer.forward,
+            input,
+            scale,
+            h_l,
+            c_l,
+            scratch.as_mut_slice(),
+        );
         scale = layer.hidden_scale();
         prev_width = layer.output_width();
     });

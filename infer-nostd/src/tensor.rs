@@ -3,8 +3,6 @@
 //!
 //! Accessors never panic: an index outside a (validated) tensor reads as 0.
 
-#[cfg(arm_dsp)]
-use crate::dsp::{dot4_i8, dot4_i8_packed, dot_i16, pack_i8};
 use crate::fixed::{requant32, requant64};
 use crate::format::{Matrix, Precision};
 
@@ -38,13 +36,12 @@ impl Requant {
     }
 }
 
-/// Four rows of one matrix: their indices, stored bytes and requantisation.
+/// One row group of a matrix (four rows, see [`crate::format`]): its
+/// interleaved words and its rows' requantisation.
 #[derive(Debug, Clone, Copy)]
-pub struct Rows4<'m> {
-    /// Row numbers.
-    pub index: [usize; 4],
-    /// Each row's bytes.
-    pub bytes: [&'m [u8]; 4],
+pub struct Group<'m> {
+    /// The group's bytes ([`Matrix::group_bytes`] long).
+    pub bytes: &'m [u8],
     /// Each row's requantisation.
     pub requant: [Requant; 4],
 }
@@ -62,25 +59,29 @@ impl Matrix<'_> {
         self.shifts.get(r).copied().unwrap_or(0)
     }
 
-    /// Weight number `i` in storage order, widened to i32.
+    /// The stored weight at byte offset `at`, widened to i32.
     #[inline(always)]
-    pub fn weight(&self, i: usize) -> i32 {
+    fn weight_at(&self, at: usize) -> i32 {
         match self.precision {
-            Precision::Int8 => self.values.get(i).map_or(0, |&b| b as i8 as i32),
-            Precision::Int16 => match self.values.get(2 * i..2 * i + 2) {
+            Precision::Int8 => self.values.get(at).map_or(0, |&b| b as i8 as i32),
+            Precision::Int16 => match self.values.get(at..at + 2) {
                 Some(&[a, b]) => i16::from_le_bytes([a, b]) as i32,
                 _ => 0,
             },
         }
     }
 
-    /// The stored bytes of row `r` of a row-major matrix.
-    #[inline(always)]
-    fn row_bytes(&self, r: usize) -> &[u8] {
-        let len = self.row_len();
-        // Two bounds checks (a wrapped product fails the first).
-        let row = self.values.get(r.wrapping_mul(len)..).unwrap_or(&[]);
-        row.get(..len).unwrap_or(&[])
+    /// Row `r`'s weight `k` of a matrix stored in row groups.
+    #[inline]
+    pub fn weight(&self, r: usize, k: usize) -> i32 {
+        self.weight_at(self.grouped_offset(r, k))
+    }
+
+    /// Row `r`'s weight `k` of a column-major (one-hot input) kernel.
+    #[inline]
+    pub fn column_weight(&self, r: usize, k: usize) -> i32 {
+        let at = k.wrapping_mul(self.rows as usize).wrapping_add(r);
+        self.weight_at(at.wrapping_mul(self.precision.bytes()))
     }
 
     /// Every row's requantisation, in row order.
@@ -96,9 +97,8 @@ impl Matrix<'_> {
             })
     }
 
-    /// Column `class` of a class-major matrix (a one-hot input kernel,
-    /// stored one class after another), requantised row by row: calls
-    /// `emit(value)` for every row in order.
+    /// Column `class` of a column-major matrix (a one-hot input kernel),
+    /// requantised row by row: calls `emit(value)` for every row in order.
     #[inline]
     pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(i32)) {
         let rows = self.rows as usize;
@@ -123,145 +123,80 @@ impl Matrix<'_> {
         }
     }
 
-    /// Bytes per stored row.
-    #[inline(always)]
-    fn row_len(&self) -> usize {
-        self.cols as usize * self.precision.bytes()
-    }
-
-    /// Row `r`'s requantisation.
-    #[inline(always)]
-    fn requant(&self, r: usize) -> Requant {
-        Requant {
-            multiplier: self.multiplier(r),
-            shift: self.shift(r),
-        }
-    }
-
-    /// The rows in groups of four consecutive ones (a last partial group
-    /// is left out: see [`partial_quad`](Self::partial_quad)).
-    pub fn row_quads(&self) -> impl Iterator<Item = Rows4<'_>> {
-        let len = self.row_len().max(1);
+    /// The row groups in order, with their requantisation.
+    #[inline]
+    pub fn row_groups(&self) -> impl Iterator<Item = Group<'_>> {
+        let (multipliers, _) = self.multipliers.as_chunks::<16>();
+        let (shifts, _) = self.shifts.as_chunks::<4>();
         self.values
-            .chunks_exact(4 * len)
-            .enumerate()
-            .map(move |(k, quad)| {
-                let (a, rest) = quad.split_at(len);
-                let (b, rest) = rest.split_at(len);
-                let (c, d) = rest.split_at(len);
-                let index = [0, 1, 2, 3].map(|g| 4 * k + g);
-                Rows4 {
-                    index,
-                    bytes: [a, b, c, d],
-                    requant: index.map(|r| self.requant(r)),
+            .chunks_exact(self.group_bytes().max(1))
+            .zip(multipliers.iter().zip(shifts))
+            .map(|(bytes, (m, s))| {
+                let (m, _) = m.as_chunks::<4>();
+                Group {
+                    bytes,
+                    requant: [0, 1, 2, 3].map(|g| Requant {
+                        multiplier: i32::from_le_bytes(m[g]),
+                        shift: s[g],
+                    }),
                 }
             })
     }
 
-    /// The last partial group of four rows, if the row count is not a
-    /// multiple of four, filled up with copies of the last row under the
-    /// row numbers past the end that they stand in for (so the group runs
-    /// the four-row kernel): callers skip those.
-    pub fn partial_quad(&self) -> Option<Rows4<'_>> {
-        let rows = self.rows as usize;
-        let first = rows & !3;
-        (first < rows).then(|| {
-            let index = [0, 1, 2, 3].map(|g| first + g);
-            let stored = index.map(|r| r.min(rows - 1));
-            Rows4 {
-                index,
-                bytes: stored.map(|r| self.row_bytes(r)),
-                requant: stored.map(|r| self.requant(r)),
-            }
-        })
-    }
-
-    /// The rows of an LSTM kernel of `units` units (four gate blocks of
-    /// `units` rows), unit by unit: the input, forget, cell and output gate
-    /// rows of unit 0, then of unit 1, and so on.
-    pub fn gate_rows(&self, units: usize) -> impl Iterator<Item = Rows4<'_>> {
-        let len = self.row_len().max(1);
-        let block = units * len;
-        let gate = |g: usize| {
-            let rows = self.values.get(g * block..).unwrap_or(&[]);
-            rows.get(..block).unwrap_or(&[]).chunks_exact(len)
-        };
-        let blocks = gate(0).zip(gate(1)).zip(gate(2)).zip(gate(3));
-        blocks.enumerate().map(move |(j, (((a, b), c), d))| {
-            let index = [j, units + j, 2 * units + j, 3 * units + j];
-            Rows4 {
-                index,
-                bytes: [a, b, c, d],
-                requant: index.map(|r| self.requant(r)),
-            }
-        })
-    }
-
-    /// Four rows times `x`, each requantised with its row's parameters,
-    /// sharing the loads of `x` (DSP and SSE2 int8 kernels).
+    /// The group's four rows times `x` (natural order; shorter than the
+    /// rows reads as zeros), each requantised with its row's parameters.
+    /// On Cortex-M4 the group must be word-aligned, as every matrix of a
+    /// loaded model is.
     #[inline]
-    pub fn dot4(&self, rows: Rows4, x: &[i16]) -> [i32; 4] {
+    pub fn dot4(&self, group: &Group, x: &[i16]) -> [i32; 4] {
         match self.precision {
             #[cfg(arm_dsp)]
-            Precision::Int8 => {
-                let acc = dot4_i8(rows.bytes, x);
-                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
-            }
+            Precision::Int8 => requant4_i32(group, crate::dsp::dot4_i8(group.bytes, x)),
             #[cfg(all(target_arch = "x86_64", not(arm_dsp)))]
-            Precision::Int8 => {
-                let acc = crate::simd_x86::dot4_i8(rows.bytes, x);
-                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
-            }
+            Precision::Int8 => requant4_i32(group, crate::simd_x86::dot4_i8(group.bytes, x)),
             #[cfg(not(any(arm_dsp, target_arch = "x86_64")))]
-            Precision::Int8 => {
-                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(dot_i8(rows.bytes[g], x)))
-            }
+            Precision::Int8 => requant4_i32(group, dot4_i8(group.bytes, x)),
             Precision::Int16 => {
-                let mut out = [0; 4];
-                for (o, (w, q)) in out.iter_mut().zip(rows.bytes.iter().zip(rows.requant)) {
-                    *o = q.of_i64(dot_i16(w, x));
-                }
-                out
+                let acc = dot4_i16(group.bytes, x);
+                [0, 1, 2, 3].map(|g| group.requant[g].of_i64(acc[g]))
             }
         }
     }
 
     /// Writes `x` into `out` in the layout [`dot4_packed`](Self::dot4_packed)
     /// reads, for a vector multiplied by many rows (a permutation for int8
-    /// rows on DSP cores, a copy otherwise).
+    /// rows on DSP cores, a copy otherwise), zero-filled up to whole groups
+    /// of four values where `out` has room.
     #[inline]
     pub fn pack_input(&self, x: &[i16], out: &mut [i16]) {
-        match self.precision {
-            #[cfg(arm_dsp)]
-            Precision::Int8 => pack_i8(x, out),
-            _ => {
-                let n = x.len().min(out.len());
-                out[..n].copy_from_slice(&x[..n]);
-            }
+        let n = x.len().min(out.len());
+        let padded = n.next_multiple_of(4).min(out.len());
+        out[..n].copy_from_slice(&x[..n]);
+        out[n..padded].fill(0);
+        #[cfg(arm_dsp)]
+        if self.precision == Precision::Int8 {
+            crate::dsp::pack_i8(&mut out[..padded]);
         }
     }
 
-    /// [`dot4`](Self::dot4) of a vector packed by [`pack_input`](Self::pack_input).
+    /// [`dot4`](Self::dot4) of a vector packed by [`pack_input`](Self::pack_input)
+    /// (on Cortex-M4, into a word-aligned buffer).
     #[inline]
-    pub fn dot4_packed(&self, rows: Rows4, packed: &[i16]) -> [i32; 4] {
+    pub fn dot4_packed(&self, group: &Group, packed: &[i16]) -> [i32; 4] {
         match self.precision {
             #[cfg(arm_dsp)]
-            Precision::Int8 => {
-                let acc = dot4_i8_packed(rows.bytes, packed);
-                [0, 1, 2, 3].map(|g| rows.requant[g].of_i32(acc[g]))
-            }
-            _ => self.dot4(rows, packed),
+            Precision::Int8 => requant4_i32(group, crate::dsp::dot4_i8_packed(group.bytes, packed)),
+            _ => self.dot4(group, packed),
         }
     }
 
     /// Row `r` times a real vector, in integer-weight units (not requantised).
     #[inline]
     pub fn row_dot_f32(&self, r: usize, x: &[f32]) -> f32 {
-        let start = r * self.cols as usize;
         x.iter()
             .take(self.cols as usize)
             .enumerate()
-            .map(|(k, &v)| self.weight(start + k) as f32 * v)
+            .map(|(k, &v)| self.weight(r, k) as f32 * v)
             .sum()
     }
 
@@ -269,6 +204,58 @@ impl Matrix<'_> {
     #[inline]
     pub fn row_scale(&self, r: usize) -> f32 {
         self.multiplier(r) as f32 * pow2(-(self.shift(r) as i32))
+    }
+}
+
+/// Four int8 rows' accumulators, requantised.
+#[inline(always)]
+fn requant4_i32(group: &Group, acc: [i32; 4]) -> [i32; 4] {
+    [0, 1, 2, 3].map(|g| group.requant[g].of_i32(acc[g]))
+}
+
+/// The four rows of an int8 row group times natural-order `x`, from
+/// column `from` on (to the shorter of the rows and `x`), added to `acc`:
+/// the portable kernel, and the other kernels' last partial word.
+#[inline(always)]
+pub(crate) fn dot4_i8_from(group: &[u8], x: &[i16], from: usize, acc: &mut [i32; 4]) {
+    let (words, _) = group.as_chunks::<16>();
+    for (k, &x) in x.iter().enumerate().skip(from) {
+        let Some(word) = words.get(k / 4) else { break };
+        for (g, a) in acc.iter_mut().enumerate() {
+            *a += word[4 * g + k % 4] as i8 as i32 * x as i32;
+        }
+    }
+}
+
+/// The portable int8 kernel.
+#[cfg(not(any(arm_dsp, target_arch = "x86_64")))]
+#[inline(always)]
+fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
+    let mut acc = [0; 4];
+    dot4_i8_from(group, x, 0, &mut acc);
+    acc
+}
+
+/// The four rows of an int16 row group times `x`, in i64.
+#[inline(always)]
+fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
+    #[cfg(arm_dsp)]
+    {
+        crate::dsp::dot4_i16(group, x)
+    }
+    #[cfg(not(arm_dsp))]
+    {
+        let (words, _) = group.as_chunks::<16>();
+        let mut acc = [0i64; 4];
+        for (k, &x) in x.iter().enumerate() {
+            let Some(word) = words.get(k / 2) else { break };
+            for (g, a) in acc.iter_mut().enumerate() {
+                let at = 4 * g + 2 * (k % 2);
+                let w = i16::from_le_bytes([word[at], word[at + 1]]);
+                *a += (w as i32 * x as i32) as i64;
+            }
+        }
+        acc
     }
 }
 
@@ -306,26 +293,6 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
         }
         _ => requant32(acc, m, s),
     }
-}
-
-/// Dot product of int8 weights (bytes) and int16 values, in i32.
-#[cfg(all(not(arm_dsp), not(target_arch = "x86_64")))]
-#[inline(always)]
-fn dot_i8(w: &[u8], x: &[i16]) -> i32 {
-    w.iter()
-        .zip(x)
-        .map(|(&w, &x)| (w as i8 as i32) * (x as i32))
-        .sum()
-}
-
-/// Dot product of little-endian int16 weights and int16 values, in i64.
-#[cfg(not(arm_dsp))]
-#[inline(always)]
-fn dot_i16(w: &[u8], x: &[i16]) -> i64 {
-    w.chunks_exact(2)
-        .zip(x)
-        .map(|(w, &x)| (i16::from_le_bytes([w[0], w[1]]) as i32 * x as i32) as i64)
-        .sum()
 }
 
 /// `2^e` as f32, for `e` in -126..=127 (clamped beyond).

@@ -166,6 +166,7 @@ impl<'a> Decode<'a> for Matrix<'a> {
             rows: r.u16()?,
             cols: r.u16()?,
             precision: Precision::decode(r)?,
+            align: r.bytes()?,
             values: r.bytes()?,
             multipliers: r.bytes()?,
             shifts: r.bytes()?,

@@ -65,6 +65,7 @@ impl Failure {
                     Error::WindowLength => 11,
                     Error::OutputTooShort => 12,
                     Error::NotStreamable => 13,
+                    Error::Misaligned => 14,
                 }
             }
         }

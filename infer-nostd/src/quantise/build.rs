@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::tensor::{quantise_bias, quantise_matrix, OwnedMatrix};
+use super::tensor::{quantise_bias, quantise_matrix, reorder_rows, OwnedMatrix};
 use crate::format::{
     self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision,
     Stack, GATE_FRAC, UNIT_FRAC,
@@ -95,13 +95,15 @@ fn direction(
 ) -> Option<OwnedDirection> {
     let u = layer.units;
     let rows = 4 * u;
+    // The file's rows come unit by unit (row 4 j + g is gate g of unit j).
     let out_scale = |r: usize| match activation {
-        CellActivation::Relu { candidate_frac, .. } if r / u == 2 => pow2(-(candidate_frac as i32)),
+        CellActivation::Relu { candidate_frac, .. } if r % 4 == 2 => pow2(-(candidate_frac as i32)),
         _ => pow2(-(GATE_FRAC as i32)),
     };
     let cols = w.input.len() / rows;
+    let unit_major = |w: &[f32], cols| reorder_rows(w, rows, cols, |r| (r % 4) * u + r / 4);
     let input = quantise_matrix(
-        &w.input,
+        &unit_major(&w.input, cols),
         rows,
         cols,
         precisions.take(),
@@ -114,7 +116,7 @@ fn direction(
         CellActivation::Relu { hidden_frac, .. } => pow2(-(hidden_frac as i32)),
     };
     let recurrent = quantise_matrix(
-        &w.recurrent,
+        &unit_major(&w.recurrent, u),
         rows,
         u,
         precisions.take(),
@@ -125,7 +127,7 @@ fn direction(
     Some(OwnedDirection {
         input,
         recurrent,
-        bias: quantise_bias(&w.bias, out_scale),
+        bias: quantise_bias(&unit_major(&w.bias, 1), out_scale),
     })
 }
 

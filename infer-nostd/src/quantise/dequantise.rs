@@ -7,6 +7,7 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use super::tensor::reorder_rows;
 use crate::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
 use crate::layers::Layers;
 use crate::model::{Model, Readout};
@@ -25,12 +26,12 @@ fn matrix(
     for r in 0..rows {
         let factor = m.row_scale(r) * out_scale(r) / in_scale;
         for k in 0..cols {
-            let i = if column_major {
-                k * rows + r
+            let q = if column_major {
+                m.column_weight(r, k)
             } else {
-                r * cols + k
+                m.weight(r, k)
             };
-            w.push(m.weight(i) as f32 * factor);
+            w.push(q as f32 * factor);
         }
     }
     w
@@ -38,12 +39,19 @@ fn matrix(
 
 fn direction(layer: &LstmLayer, w: &LstmWeights, in_scale: f32, one_hot: bool) -> FloatLstmWeights {
     let unit = |r: usize| pow2(-(layer.row_frac(r) as i32));
+    let u = layer.units as usize;
+    // The file's rows come unit by unit, the float model's gate by gate.
+    let gate_major = |w: &[f32], cols| reorder_rows(w, 4 * u, cols, |r| 4 * (r % u) + r / u);
+    let bias: Vec<f32> = (0..4 * u)
+        .map(|r| le_i32(w.bias, r) as f32 * unit(r))
+        .collect();
     FloatLstmWeights {
-        input: matrix(&w.input, in_scale, unit, one_hot),
-        recurrent: matrix(&w.recurrent, layer.hidden_scale(), unit, false),
-        bias: (0..4 * layer.units as usize)
-            .map(|r| le_i32(w.bias, r) as f32 * unit(r))
-            .collect(),
+        input: gate_major(
+            &matrix(&w.input, in_scale, unit, one_hot),
+            w.input.cols as usize,
+        ),
+        recurrent: gate_major(&matrix(&w.recurrent, layer.hidden_scale(), unit, false), u),
+        bias: gate_major(&bias, 1),
     }
 }
 

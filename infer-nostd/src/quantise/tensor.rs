@@ -23,6 +23,7 @@ impl OwnedMatrix {
             rows: self.rows as u16,
             cols: self.cols as u16,
             precision: self.precision,
+            align: &[],
             values: &self.values,
             multipliers: &self.multipliers,
             shifts: &self.shifts,
@@ -54,9 +55,9 @@ pub fn multiplier(factor: f64) -> Option<(i32, u8)> {
 
 /// Quantises a row-major `rows x cols` matrix. Row `r`'s requantisation
 /// maps `sum(w_q * x_q)` to output units, for inputs of real scale
-/// `in_scale` and outputs of real scale `out_scale(r)`. With
-/// `column_major`, values are stored one column after another (one-hot
-/// input kernels).
+/// `in_scale` and outputs of real scale `out_scale(r)`. The values are
+/// stored in row groups, or with `column_major` one column after another
+/// (one-hot input kernels): see [`crate::format`].
 pub fn quantise_matrix(
     w: &[f32],
     rows: usize,
@@ -70,42 +71,59 @@ pub fn quantise_matrix(
         Precision::Int8 => i8::MAX as f64,
         Precision::Int16 => i16::MAX as f64,
     };
-    let mut q = alloc::vec![0i32; rows * cols];
-    let mut multipliers = Vec::with_capacity(4 * rows);
-    let mut shifts = Vec::with_capacity(rows);
+    let mut matrix = OwnedMatrix {
+        rows,
+        cols,
+        precision,
+        values: Vec::new(),
+        multipliers: Vec::new(),
+        shifts: Vec::new(),
+    };
+    let shape = matrix.view();
+    let stored_rows = 4 * shape.groups();
+    let bytes = precision.bytes();
+    let mut values =
+        alloc::vec![0u8; if column_major { rows * cols * bytes } else { shape.grouped_len() }];
+    let mut multipliers = alloc::vec![0u8; 4 * stored_rows];
+    let mut shifts = alloc::vec![0u8; stored_rows];
     for r in 0..rows {
         let row = w.get(r * cols..(r + 1) * cols)?;
         let max = row.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
         let scale = if max > 0.0 { max / qmax } else { 1.0 };
         for (k, &v) in row.iter().enumerate() {
-            q[r * cols + k] = libm::round(v as f64 / scale).clamp(-qmax, qmax) as i32;
+            let q = libm::round(v as f64 / scale).clamp(-qmax, qmax) as i16;
+            let at = if column_major {
+                (k * rows + r) * bytes
+            } else {
+                shape.grouped_offset(r, k)
+            };
+            values[at..at + bytes].copy_from_slice(&q.to_le_bytes()[..bytes]);
         }
         let (m, s) = multiplier(scale * in_scale / out_scale(r))?;
-        multipliers.extend_from_slice(&m.to_le_bytes());
-        shifts.push(s);
+        multipliers[4 * r..4 * r + 4].copy_from_slice(&m.to_le_bytes());
+        shifts[r] = s;
     }
-    let order: Vec<usize> = if column_major {
-        (0..cols)
-            .flat_map(|k| (0..rows).map(move |r| r * cols + k))
-            .collect()
-    } else {
-        (0..rows * cols).collect()
-    };
-    let mut values = Vec::with_capacity(rows * cols * precision.bytes());
-    for i in order {
-        match precision {
-            Precision::Int8 => values.push(q[i] as i8 as u8),
-            Precision::Int16 => values.extend_from_slice(&(q[i] as i16).to_le_bytes()),
-        }
-    }
-    Some(OwnedMatrix {
-        rows,
-        cols,
-        precision,
-        values,
-        multipliers,
-        shifts,
-    })
+    matrix.values = values;
+    matrix.multipliers = multipliers;
+    matrix.shifts = shifts;
+    Some(matrix)
+}
+
+/// The `rows` rows of `cols` values of `w` reordered: row `r` of the
+/// result is row `from(r)` of `w` (the float model orders LSTM rows gate
+/// by gate, the file unit by unit).
+pub fn reorder_rows(
+    w: &[f32],
+    rows: usize,
+    cols: usize,
+    from: impl Fn(usize) -> usize,
+) -> Vec<f32> {
+    (0..rows)
+        .flat_map(|r| {
+            let at = from(r) * cols;
+            w.get(at..at + cols).unwrap_or(&[]).iter().copied()
+        })
+        .collect()
 }
 
 /// Quantises biases to i32 output units of real scale `out_scale(r)`.
