@@ -74,6 +74,18 @@ impl Precision {
             Precision::Int16 => 2,
         }
     }
+
+    /// Weight `i` of `stored` (0 if absent), widened to i32.
+    #[inline(always)]
+    pub fn weight(self, stored: &[u8], i: usize) -> i32 {
+        match self {
+            Precision::Int8 => stored.get(i).map_or(0, |&b| b as i8 as i32),
+            Precision::Int16 => match stored.get(2 * i..2 * i + 2) {
+                Some(&[a, b]) => i16::from_le_bytes([a, b]) as i32,
+                _ => 0,
+            },
+        }
+    }
 }
 
 /// A quantised weight matrix with one requantisation per output row.

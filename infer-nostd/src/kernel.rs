@@ -143,7 +143,8 @@ impl Fixed {
     #[inline(always)]
     fn with_bias(acc: [i32; 4], bias: &[u8; 16]) -> [i16; 4] {
         let (bias, _) = bias.as_chunks::<4>();
-        [0, 1, 2, 3].map(|g| sat16(acc[g].saturating_add(i32::from_le_bytes(bias[g]))))
+        let b = |g: usize| sat16(acc[g].saturating_add(i32::from_le_bytes(bias[g])));
+        [b(0), b(1), b(2), b(3)]
     }
 }
 
@@ -224,8 +225,8 @@ impl Kernel for Fixed {
             };
             // The recurrent part is any i32 (its requantisation saturates
             // there), so the sum must saturate too.
-            let gates =
-                [0, 1, 2, 3].map(|g| sat16(recurrent[g].saturating_add(input[g] as i32)) as i32);
+            let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32)) as i32;
+            let gates = [gate(0), gate(1), gate(2), gate(3)];
             (*c, *h) = cell.update(gates, *c);
         }
     }

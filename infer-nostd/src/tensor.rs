@@ -29,6 +29,23 @@ impl Requant {
         requant32_fast(acc, self.multiplier, self.shift)
     }
 
+    /// The requantisation of one weight (a one-hot input's column entry):
+    /// [`of_i32`](Self::of_i32), in one rounding multiply where the
+    /// weight shifted left by `32 - shift` fits in i32 (a one-hot row's
+    /// shift is below 32): `round(w m / 2^s) = round((w 2^(32-s)) m / 2^32)`,
+    /// at most 2^30 in magnitude.
+    #[inline(always)]
+    pub fn of_weight(self, w: i32) -> i32 {
+        let c = 32u32.wrapping_sub(self.shift as u32);
+        if c.wrapping_sub(1) < 31 {
+            let x = w << c;
+            if x >> c == w {
+                return ((x as i64 * self.multiplier as i64 + (1 << 31)) >> 32) as i32;
+            }
+        }
+        self.of_i32(w)
+    }
+
     /// The requantisation of an int16 row's i64 accumulator.
     #[inline(always)]
     pub fn of_i64(self, acc: i64) -> i32 {
@@ -37,13 +54,27 @@ impl Requant {
 }
 
 /// One row group of a matrix (four rows, see [`crate::format`]): its
-/// interleaved words and its rows' requantisation.
+/// interleaved words and its rows' requantisation parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Group<'m> {
     /// The group's bytes ([`Matrix::group_bytes`] long).
     pub bytes: &'m [u8],
-    /// Each row's requantisation.
-    pub requant: [Requant; 4],
+    /// The four rows' multipliers, little-endian.
+    pub multipliers: &'m [u8; 16],
+    /// The four rows' shifts.
+    pub shifts: &'m [u8; 4],
+}
+
+impl Group<'_> {
+    /// Row `g`'s requantisation (`g` below 4).
+    #[inline(always)]
+    pub fn requant(&self, g: usize) -> Requant {
+        let (m, _) = self.multipliers.as_chunks::<4>();
+        Requant {
+            multiplier: i32::from_le_bytes(m[g & 3]),
+            shift: self.shifts[g & 3],
+        }
+    }
 }
 
 impl Matrix<'_> {
@@ -62,13 +93,8 @@ impl Matrix<'_> {
     /// The stored weight at byte offset `at`, widened to i32.
     #[inline(always)]
     fn weight_at(&self, at: usize) -> i32 {
-        match self.precision {
-            Precision::Int8 => self.values.get(at).map_or(0, |&b| b as i8 as i32),
-            Precision::Int16 => match self.values.get(at..at + 2) {
-                Some(&[a, b]) => i16::from_le_bytes([a, b]) as i32,
-                _ => 0,
-            },
-        }
+        self.precision
+            .weight(self.values, at / self.precision.bytes())
     }
 
     /// Row `r`'s weight `k` of a matrix stored in row groups.
@@ -84,40 +110,40 @@ impl Matrix<'_> {
         self.weight_at(at.wrapping_mul(self.precision.bytes()))
     }
 
-    /// Every row's requantisation, in row order.
-    #[inline(always)]
-    fn requants(&self) -> impl Iterator<Item = Requant> + '_ {
+    /// Column `class` of a column-major (one-hot input) kernel: its
+    /// `rows` stored weights (empty if absent).
+    #[inline]
+    pub fn column(&self, class: usize) -> &[u8] {
+        let len = self.rows as usize * self.precision.bytes();
+        self.values
+            .get(class.wrapping_mul(len)..)
+            .and_then(|c| c.get(..len))
+            .unwrap_or(&[])
+    }
+
+    /// Column `class` of a column-major (one-hot input) kernel, requantised
+    /// row by row: calls `emit(value)` for every row in order.
+    #[inline]
+    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(i32)) {
+        let column = self.column(class);
         let (multipliers, _) = self.multipliers.as_chunks::<4>();
-        multipliers
+        let requants = multipliers
             .iter()
             .zip(self.shifts)
             .map(|(&m, &shift)| Requant {
                 multiplier: i32::from_le_bytes(m),
                 shift,
-            })
-    }
-
-    /// Column `class` of a column-major matrix (a one-hot input kernel),
-    /// requantised row by row: calls `emit(value)` for every row in order.
-    #[inline]
-    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(i32)) {
-        let rows = self.rows as usize;
-        let len = rows * self.precision.bytes();
-        let column = self
-            .values
-            .get(class.wrapping_mul(len)..)
-            .and_then(|c| c.get(..len))
-            .unwrap_or(&[]);
+            });
         match self.precision {
             Precision::Int8 => {
-                for (&w, q) in column.iter().zip(self.requants()) {
-                    emit(q.of_i32(w as i8 as i32));
+                for (&w, q) in column.iter().zip(requants) {
+                    emit(q.of_weight(w as i8 as i32));
                 }
             }
             Precision::Int16 => {
                 let (column, _) = column.as_chunks::<2>();
-                for (&w, q) in column.iter().zip(self.requants()) {
-                    emit(q.of_i32(i16::from_le_bytes(w) as i32));
+                for (&w, q) in column.iter().zip(requants) {
+                    emit(q.of_weight(i16::from_le_bytes(w) as i32));
                 }
             }
         }
@@ -131,15 +157,10 @@ impl Matrix<'_> {
         self.values
             .chunks_exact(self.group_bytes().max(1))
             .zip(multipliers.iter().zip(shifts))
-            .map(|(bytes, (m, s))| {
-                let (m, _) = m.as_chunks::<4>();
-                Group {
-                    bytes,
-                    requant: [0, 1, 2, 3].map(|g| Requant {
-                        multiplier: i32::from_le_bytes(m[g]),
-                        shift: s[g],
-                    }),
-                }
+            .map(|(bytes, (multipliers, shifts))| Group {
+                bytes,
+                multipliers,
+                shifts,
             })
     }
 
@@ -158,7 +179,8 @@ impl Matrix<'_> {
             Precision::Int8 => requant4_i32(group, dot4_i8(group.bytes, x)),
             Precision::Int16 => {
                 let acc = dot4_i16(group.bytes, x);
-                [0, 1, 2, 3].map(|g| group.requant[g].of_i64(acc[g]))
+                let q = |g: usize| group.requant(g).of_i64(acc[g]);
+                [q(0), q(1), q(2), q(3)]
             }
         }
     }
@@ -210,7 +232,8 @@ impl Matrix<'_> {
 /// Four int8 rows' accumulators, requantised.
 #[inline(always)]
 fn requant4_i32(group: &Group, acc: [i32; 4]) -> [i32; 4] {
-    [0, 1, 2, 3].map(|g| group.requant[g].of_i32(acc[g]))
+    let q = |g: usize| group.requant(g).of_i32(acc[g]);
+    [q(0), q(1), q(2), q(3)]
 }
 
 /// The four rows of an int8 row group times natural-order `x`, from
@@ -261,38 +284,41 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
 
 /// [`requant32`], with fewer 64-bit operations (the same value: see the
 /// tests). With `p = acc * m`, `|p| < 2^62`:
-/// - for `1 <= s <= 32`, `round_half_up(p / 2^s) = (p + 2^(s-1)) >> s`
-///   (no overflow), then saturated (never needed for `s = 32`);
-/// - for `33 <= s <= 62`, with `t = s - 32`, the rounding bit lies in the
-///   high word `hi = floor(p / 2^32)`, `|hi| < 2^30`, so the result is
-///   `(hi + 2^(t-1)) >> t` in 32 bits, with nothing to saturate.
+/// - for `33 <= s <= 62` (trained gate rows), with `t = s - 32`, the
+///   rounding bit lies in the high word `hi = floor(p / 2^32)`,
+///   `|hi| < 2^30`, so the result is `(hi + 2^(t-1)) >> t` in 32 bits,
+///   with nothing to saturate;
+/// - for `1 <= s <= 31` (one-hot input rows), `(p + 2^(s-1)) >> s` (no
+///   overflow) in 32-bit halves, saturated;
+/// - other shifts take [`requant32`], out of line.
 #[inline(always)]
 fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
     let p = acc as i64 * m as i64;
-    match s {
-        1..=31 => {
-            // `p + 2^(s-1)` shifted in 32-bit halves: `q` is the low word
-            // of the quotient and `top` its high word; it fits in i32 when
-            // `top` is `q`'s sign extension.
-            // The rounding term added to the low word, its carry to the
-            // high word (|hi| < 2^30: no overflow).
-            let (lo, carry) = (p as u32).overflowing_add(1 << (s - 1));
-            let hi = (p >> 32) as i32 + carry as i32;
-            let q = ((lo >> s) | ((hi as u32) << (32 - s))) as i32;
-            let top = hi >> s;
-            match (top == q >> 31, hi < 0) {
-                (true, _) => q,
-                (false, true) => i32::MIN,
-                (false, false) => i32::MAX,
-            }
-        }
-        32 => ((p + (1 << 31)) >> 32) as i32,
-        33..=62 => {
-            let t = s as u32 - 32;
-            (((p >> 32) as i32) + (1 << (t - 1))) >> t
-        }
-        _ => requant32(acc, m, s),
+    let t = (s as u32).wrapping_sub(33);
+    if t < 30 {
+        return (((p >> 32) as i32) + (1 << t)) >> (t + 1);
     }
+    if (1..=31).contains(&s) {
+        // `p + 2^(s-1)` shifted in 32-bit halves: `q` is the low word of
+        // the quotient and `top` its high word; it fits in i32 when `top`
+        // is `q`'s sign extension. The rounding term is added to the low
+        // word, its carry to the high word (|hi| < 2^30: no overflow).
+        let (lo, carry) = (p as u32).overflowing_add(1 << (s - 1));
+        let hi = (p >> 32) as i32 + carry as i32;
+        let q = ((lo >> s) | ((hi as u32) << (32 - s))) as i32;
+        return match (hi >> s == q >> 31, hi < 0) {
+            (true, _) => q,
+            (false, true) => i32::MIN,
+            (false, false) => i32::MAX,
+        };
+    }
+    requant32_rare(acc, m, s)
+}
+
+/// [`requant32`] for the shifts [`requant32_fast`] leaves out.
+#[inline(never)]
+fn requant32_rare(acc: i32, m: i32, s: u8) -> i32 {
+    requant32(acc, m, s)
 }
 
 /// `2^e` as f32, for `e` in -126..=127 (clamped beyond).
@@ -329,6 +355,35 @@ mod tests {
                 let acc = next(state) as i32 >> (next(state) % 32);
                 let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
                 (acc, m, (next(state) % 64) as u8)
+            },
+        );
+    }
+
+    #[test]
+    fn weight_requantisation_equals_the_reference() {
+        // One-hot weights: int8 and int16 values.
+        let edges = [
+            i16::MIN as i32,
+            -129,
+            -128,
+            -1,
+            0,
+            1,
+            127,
+            128,
+            i16::MAX as i32,
+        ];
+        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
+        let of_weight = |w, multiplier, shift| Requant { multiplier, shift }.of_weight(w);
+        assert_same(
+            of_weight,
+            requant32,
+            (&edges, &multipliers),
+            (5, 2_000_000),
+            |state| {
+                let w = next(state) as i16 as i32 >> (next(state) % 16);
+                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                (w, m, (next(state) % 64) as u8)
             },
         );
     }
