@@ -5,8 +5,8 @@
 
 use crate::activation;
 use crate::fixed::{mul_shift, rescale, round_shift32, sat16};
-use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, UNIT_FRAC};
-use crate::tensor::{le_i32, pow2};
+use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, Precision, UNIT_FRAC};
+use crate::tensor::{le_i32, pow2, Requant};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -34,14 +34,15 @@ pub trait Kernel {
         buf: &'x mut [Self::Value],
     ) -> &'x [Self::Value];
 
-    /// The input part (with bias) of every gate row for input `x`, whose
-    /// real value per unit is `in_scale`, into `out[..4 * units]`.
+    /// The input part (with bias) of every gate row for input `x.0`, whose
+    /// real value per unit is `x.1`, into `out[..4 * units]`, using
+    /// `scratch` for `x.0` laid out for the dot-product kernel where it fits.
     fn project(
         layer: &LstmLayer,
         w: &LstmWeights,
-        x: &[Self::Value],
-        in_scale: f32,
+        x: (&[Self::Value], f32),
         out: &mut [Self::Value],
+        scratch: &mut [Self::Value],
     );
 
     /// The input part (with bias) of every gate row for the one-hot input
@@ -156,24 +157,41 @@ impl Kernel for Fixed {
         raw
     }
 
-    fn project(layer: &LstmLayer, w: &LstmWeights, x: &[i16], _in_scale: f32, out: &mut [i16]) {
+    fn project(
+        layer: &LstmLayer,
+        w: &LstmWeights,
+        (x, _): (&[i16], f32),
+        out: &mut [i16],
+        scratch: &mut [i16],
+    ) {
         let rows = (4 * layer.units as usize).min(out.len());
         let (out, _) = out[..rows].as_chunks_mut::<4>();
         let (bias, _) = w.bias.as_chunks::<16>();
-        for ((group, o), bias) in w.input.row_groups().zip(out).zip(bias) {
-            *o = Self::with_bias(w.input.dot4(&group, x), bias);
+        let m = &w.input;
+        let packed = x.len() <= scratch.len();
+        if packed {
+            m.pack_input(x, scratch);
+        }
+        for ((group, o), bias) in m.row_groups().zip(out).zip(bias) {
+            let acc = if packed {
+                m.dot4_packed(&group, scratch)
+            } else {
+                m.dot4(&group, x)
+            };
+            *o = Self::with_bias(acc, bias);
         }
     }
 
-    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [i16]) {
-        let rows = (4 * layer.units as usize).min(out.len());
-        let (bias, _) = w.bias.as_chunks::<4>();
-        let mut slots = out[..rows].iter_mut().zip(bias);
-        w.input.requantised_column(class, |v| {
-            if let Some((o, &b)) = slots.next() {
-                *o = sat16(v.saturating_add(i32::from_le_bytes(b)));
+    fn gather(_layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [i16]) {
+        let m = &w.input;
+        let column = m.column(class);
+        match m.precision {
+            Precision::Int8 => gather_column(w, column.iter().map(|&b| b as i8 as i32), out),
+            Precision::Int16 => {
+                let (column, _) = column.as_chunks::<2>();
+                gather_column(w, column.iter().map(|&b| i16::from_le_bytes(b) as i32), out)
             }
-        });
+        }
     }
 
     fn step(
@@ -249,6 +267,26 @@ impl Kernel for Fixed {
     }
 }
 
+/// Writes each row's requantised one-hot `weights` plus its bias,
+/// saturated, into `out` (rows in order, as far as all three reach).
+#[inline(always)]
+fn gather_column(w: &LstmWeights, weights: impl Iterator<Item = i32>, out: &mut [i16]) {
+    let (multipliers, _) = w.input.multipliers.as_chunks::<4>();
+    let (bias, _) = w.bias.as_chunks::<4>();
+    let rows = multipliers.iter().zip(w.input.shifts).zip(bias);
+    for ((weight, ((&m, &shift), &b)), o) in weights.zip(rows).zip(out) {
+        let requant = Requant {
+            multiplier: i32::from_le_bytes(m),
+            shift,
+        };
+        *o = sat16(
+            requant
+                .of_weight(weight)
+                .saturating_add(i32::from_le_bytes(b)),
+        );
+    }
+}
+
 fn sigmoid_f32(x: f32) -> f32 {
     1.0 / (1.0 + libm::expf(-x))
 }
@@ -298,7 +336,13 @@ impl Kernel for Float {
         buf.get(..raw.len()).unwrap_or(buf)
     }
 
-    fn project(layer: &LstmLayer, w: &LstmWeights, x: &[f32], in_scale: f32, out: &mut [f32]) {
+    fn project(
+        layer: &LstmLayer,
+        w: &LstmWeights,
+        (x, in_scale): (&[f32], f32),
+        out: &mut [f32],
+        _scratch: &mut [f32],
+    ) {
         let rows = 4 * layer.units as usize;
         for (r, o) in out.iter_mut().enumerate().take(rows) {
             *o = Self::step_input(layer, w, &StepInput::Vector(x), in_scale, r);

@@ -453,9 +453,12 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     K::project(
         &dec_layers.first,
         &dec_layers.first.forward,
-        context(context_in_seq, &st.h, &st.seq, first, context_width),
-        context_scale,
+        (
+            context(context_in_seq, &st.h, &st.seq, first, context_width),
+            context_scale,
+        ),
         st.cache.as_flattened_mut(),
+        st.scratch.as_mut_slice(),
     );
     // The encoder's state is done with: the decoder runs in its slots.
     st.clear(0, dec_layers.len);

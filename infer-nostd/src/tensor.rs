@@ -43,7 +43,7 @@ impl Requant {
                 return ((x as i64 * self.multiplier as i64 + (1 << 31)) >> 32) as i32;
             }
         }
-        self.of_i32(w)
+        requant32_rare(w, self.multiplier, self.shift)
     }
 
     /// The requantisation of an int16 row's i64 accumulator.
@@ -119,34 +119,6 @@ impl Matrix<'_> {
             .get(class.wrapping_mul(len)..)
             .and_then(|c| c.get(..len))
             .unwrap_or(&[])
-    }
-
-    /// Column `class` of a column-major (one-hot input) kernel, requantised
-    /// row by row: calls `emit(value)` for every row in order.
-    #[inline]
-    pub fn requantised_column(&self, class: usize, mut emit: impl FnMut(i32)) {
-        let column = self.column(class);
-        let (multipliers, _) = self.multipliers.as_chunks::<4>();
-        let requants = multipliers
-            .iter()
-            .zip(self.shifts)
-            .map(|(&m, &shift)| Requant {
-                multiplier: i32::from_le_bytes(m),
-                shift,
-            });
-        match self.precision {
-            Precision::Int8 => {
-                for (&w, q) in column.iter().zip(requants) {
-                    emit(q.of_weight(w as i8 as i32));
-                }
-            }
-            Precision::Int16 => {
-                let (column, _) = column.as_chunks::<2>();
-                for (&w, q) in column.iter().zip(requants) {
-                    emit(q.of_weight(i16::from_le_bytes(w) as i32));
-                }
-            }
-        }
     }
 
     /// The row groups in order, with their requantisation.
@@ -288,8 +260,8 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
 ///   rounding bit lies in the high word `hi = floor(p / 2^32)`,
 ///   `|hi| < 2^30`, so the result is `(hi + 2^(t-1)) >> t` in 32 bits,
 ///   with nothing to saturate;
-/// - for `1 <= s <= 31` (one-hot input rows), `(p + 2^(s-1)) >> s` (no
-///   overflow) in 32-bit halves, saturated;
+/// - for `1 <= s <= 31` (head rows), `(p + 2^(s-1)) >> s` (no overflow)
+///   in 32-bit halves, saturated;
 /// - other shifts take [`requant32`], out of line.
 #[inline(always)]
 fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
@@ -315,7 +287,8 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
     requant32_rare(acc, m, s)
 }
 
-/// [`requant32`] for the shifts [`requant32_fast`] leaves out.
+/// [`requant32`] for the shifts [`requant32_fast`] leaves out (and the
+/// weights [`Requant::of_weight`] does).
 #[inline(never)]
 fn requant32_rare(acc: i32, m: i32, s: u8) -> i32 {
     requant32(acc, m, s)
