@@ -68,13 +68,13 @@ pub struct Task {
     /// Whole windows, or a stream of single steps (echo-lag).
     pub mode: Mode,
     /// Stand-in topology, used while no trained model is committed.
-    topology: Topology,
+    pub topology: Topology,
     /// Stand-in units per layer.
-    units: usize,
+    pub units: usize,
     /// Stand-in one-hot classes.
-    classes: usize,
+    pub classes: usize,
     /// Stand-in window length.
-    window: usize,
+    pub window: usize,
 }
 
 /// Every task of TASKS.md, with the seed configurations' shapes.

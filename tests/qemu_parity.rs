@@ -17,6 +17,7 @@ use echo_lstm::device::{
     build_with_inputs, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source, Target, Task,
     TASKS,
 };
+use echo_lstm::random_model::Topology;
 use infer_nostd::quantise::PrecisionPolicy;
 use infer_nostd::Model;
 
@@ -137,6 +138,40 @@ fn int16_weights_are_bit_exact_on_cortex_m4() {
             "{} int16",
             task.name
         );
+    }
+}
+
+#[test]
+fn every_row_remainder_is_bit_exact_on_cortex_m4() {
+    // Rows of 13, 17, 22 and 27 columns: 4 to 7 words (every entry into
+    // the four-times unrolled kernel) with 1 to 3 columns past the last
+    // whole group of four (the natural-order tails of the head and of a
+    // stacked layer's input).
+    require_qemu();
+    let scratch = scratch().join("remainders");
+    for topology in [Topology::EncoderDecoder, Topology::Stacked] {
+        for units in [13, 17, 22, 27] {
+            let task = Task {
+                name: Box::leak(format!("{topology:?}-{units}").into_boxed_str()),
+                mode: Mode::Windows,
+                topology,
+                units,
+                classes: 10,
+                window: 5,
+            };
+            let path = task.stand_in_file(&scratch, PrecisionPolicy::Int8);
+            let bytes = std::fs::read(&path).expect("read the model");
+            let model = Model::from_bytes(&bytes).expect("load the model");
+            let inputs = task.inputs(&model, 100, units as u64);
+            let elf = build_with_inputs(Target::M4, task.name, &path, &inputs, &scratch);
+            let run = run_firmware(Target::M4, &elf, TIMEOUT);
+            assert_eq!(
+                run.predictions,
+                inputs.host_predictions(&model),
+                "{}",
+                task.name
+            );
+        }
     }
 }
 

@@ -89,9 +89,10 @@ macro_rules! load_natural {
 }
 
 /// The loop over `words` groups of four columns (at least one) of the row
-/// group at `$w`, unrolled twice, entering the second half first when
-/// `words` is odd. r6 and r7 are not available as operands (LLVM's base
-/// and frame pointers): the loop saves and restores them.
+/// group at `$w`, unrolled four times, entering so that the first pass
+/// takes `words % 4` groups (all four when that is 0). r6 and r7 are not
+/// available as operands (LLVM's base and frame pointers): the loop saves
+/// and restores them.
 macro_rules! rows4_loop {
     ($load:ident, $w:expr, $x:expr, $words:expr) => {{
         let mut acc = [0i32; 4];
@@ -105,12 +106,22 @@ macro_rules! rows4_loop {
             let end = x.add(4 * $words);
             asm!(
                 "push {{r6, r7}}",
-                "cmp r12, #0",
-                "bne 2f",
+                "cmp r12, #1",
+                "beq 4f",
+                "cmp r12, #2",
+                "beq 3f",
+                "cmp r12, #3",
+                "beq 2f",
                 "1:",
                 $load!(),
                 rows4_group!(),
                 "2:",
+                $load!(),
+                rows4_group!(),
+                "3:",
+                $load!(),
+                rows4_group!(),
+                "4:",
                 $load!(),
                 rows4_group!(),
                 "cmp r10, r11",
@@ -126,7 +137,7 @@ macro_rules! rows4_loop {
                 out("r9") _,
                 inout("r10") x => _,
                 in("r11") end,
-                inout("r12") $words & 1 => _,
+                inout("r12") $words & 3 => _,
                 out("lr") _,
                 options(readonly),
             );
