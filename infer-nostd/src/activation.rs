@@ -1,7 +1,7 @@
 //! Sigmoid and tanh in fixed point: one sigmoid table with linear
 //! interpolation, shared by tanh through `tanh(x) = 2 sigmoid(2x) - 1`.
 //!
-//! The table holds sigmoid on [-16, 16] in steps of 1/32 (1025 entries,
+//! The table holds sigmoid on [-16, 16] in steps of 1/32 (1025 samples,
 //! 2 KiB of flash), in Q0.15. It is computed at compile time from an exact
 //! f64 series, so no float runs on the device.
 //!
@@ -42,8 +42,8 @@ const fn const_exp(x: f64) -> f64 {
     sum
 }
 
-const fn sigmoid_table() -> [i16; INTERVALS + 1] {
-    let mut t = [0i16; INTERVALS + 1];
+const fn sigmoid_table() -> [i16; INTERVALS + 2] {
+    let mut t = [0i16; INTERVALS + 2];
     let mut k = 0;
     while k <= INTERVALS {
         let x = -16.0 + k as f64 / 32.0;
@@ -56,11 +56,13 @@ const fn sigmoid_table() -> [i16; INTERVALS + 1] {
         };
         k += 1;
     }
+    // The last sample again: the interpolation at 16 reads one past it.
+    t[INTERVALS + 1] = t[INTERVALS];
     t
 }
 
-/// Sigmoid samples on [-16, 16], step 1/32, Q0.15.
-static SIGMOID: [i16; INTERVALS + 1] = sigmoid_table();
+/// Sigmoid samples on [-16, 16], step 1/32, Q0.15 (the last one twice).
+static SIGMOID: [i16; INTERVALS + 2] = sigmoid_table();
 
 /// Sigmoid of a Q.12 value (any i32; saturates outside [-16, 16]), in Q0.15.
 #[inline]
@@ -70,8 +72,9 @@ pub fn sigmoid(x: i32) -> i16 {
         .clamp(0, (INTERVALS as i32) << STEP_SHIFT) as u32;
     let i = (u >> STEP_SHIFT) as usize;
     let frac = (u & ((1 << STEP_SHIFT) - 1)) as i32;
-    let lo = SIGMOID[i.min(INTERVALS)] as i32;
-    let hi = SIGMOID[(i + 1).min(INTERVALS)] as i32;
+    // i <= INTERVALS: both samples exist.
+    let lo = SIGMOID[i] as i32;
+    let hi = SIGMOID[i + 1] as i32;
     // |hi - lo| < 2^11 and frac < 2^7: no overflow.
     (lo + (((hi - lo) * frac + (1 << (STEP_SHIFT - 1))) >> STEP_SHIFT)) as i16
 }

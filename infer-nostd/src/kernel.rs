@@ -4,8 +4,10 @@
 //! topology code, so the two paths cannot drift apart structurally.
 
 use crate::activation;
-use crate::fixed::{mul_shift, rescale, round_shift32, sat16};
-use crate::format::{CellActivation, Head, LstmLayer, LstmWeights, Precision, UNIT_FRAC};
+use crate::fixed::{mul_shift, sat16};
+use crate::format::{
+    CellActivation, Head, LstmLayer, LstmWeights, Precision, GATE_FRAC, UNIT_FRAC,
+};
 use crate::tensor::{le_i32, pow2, Requant};
 
 /// What feeds an LSTM direction at one timestep.
@@ -81,21 +83,61 @@ pub struct Float;
 
 /// The fixed-point cell update of one layer: from the four gate
 /// pre-activations (Q3.12) and the old cell state to the new cell and
-/// hidden state.
+/// hidden state. Its shifts are the layer's, worked out once per step.
 struct Cell {
-    activation: CellActivation,
-    /// Fraction bits of the cell state.
-    cell_frac: u8,
-    /// The right shift taking `i * g` to the cell's fraction bits.
-    g_shift: u32,
+    /// Takes `i * g` to the cell's fraction bits.
+    g_shift: RoundShift,
+    /// How the hidden state is made from the cell state.
+    out: CellOut,
+}
+
+/// The hidden state's recipe: tanh of the cell state (brought to Q3.12
+/// by a left shift, then a rounding right shift: one of the two is 0), or
+/// ReLU of it times the output gate, shifted to the hidden fraction bits.
+enum CellOut {
+    Tanh { up: u32, down: RoundShift },
+    Relu(RoundShift),
+}
+
+/// `x / 2^by` rounded half up, for shifts 0..=30 and `|x| < 2^30`:
+/// `(x + 2^(by-1)) >> by` (no overflow), which is `round_shift32`.
+#[derive(Clone, Copy)]
+struct RoundShift {
+    by: u32,
+    half: i32,
+}
+
+impl RoundShift {
+    fn new(by: u8) -> Self {
+        let by = (by as u32).min(30);
+        RoundShift {
+            by,
+            half: (1 << by) >> 1,
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, x: i32) -> i32 {
+        (x + self.half) >> self.by
+    }
 }
 
 impl Cell {
     fn new(layer: &LstmLayer) -> Self {
+        // Validated: every fraction is at most 15, so each shift is 0..=30.
+        let cell_frac = layer.cell_frac;
+        let out = match layer.activation {
+            CellActivation::Tanh => CellOut::Tanh {
+                up: GATE_FRAC.saturating_sub(cell_frac) as u32,
+                down: RoundShift::new(cell_frac.saturating_sub(GATE_FRAC)),
+            },
+            CellActivation::Relu { hidden_frac, .. } => {
+                CellOut::Relu(RoundShift::new(UNIT_FRAC + cell_frac - hidden_frac))
+            }
+        };
         Cell {
-            activation: layer.activation,
-            cell_frac: layer.cell_frac,
-            g_shift: (UNIT_FRAC + candidate_frac(layer) - layer.cell_frac) as u32,
+            g_shift: RoundShift::new(UNIT_FRAC + candidate_frac(layer) - cell_frac),
+            out,
         }
     }
 
@@ -104,28 +146,21 @@ impl Cell {
     fn update(&self, [pi, pf, pg, po]: [i32; 4], c: i16) -> (i16, i16) {
         let i = activation::sigmoid(pi);
         let f = activation::sigmoid(pf);
-        let g = match self.activation {
-            CellActivation::Tanh => activation::tanh(pg),
-            CellActivation::Relu { .. } => pg.max(0) as i16,
+        let g = match self.out {
+            CellOut::Tanh { .. } => activation::tanh(pg),
+            CellOut::Relu(_) => pg.max(0) as i16,
         };
         let o = activation::sigmoid(po);
         // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
-        let cell = sat16(
-            mul_shift(f, c, UNIT_FRAC as u32) + round_shift32(i as i32 * g as i32, self.g_shift),
-        );
-        let hidden = match self.activation {
-            CellActivation::Tanh => {
-                let t = activation::tanh(rescale(
-                    cell as i32,
-                    self.cell_frac,
-                    crate::format::GATE_FRAC,
-                ));
+        let cell =
+            sat16(mul_shift(f, c, UNIT_FRAC as u32) + self.g_shift.apply(i as i32 * g as i32));
+        let hidden = match self.out {
+            CellOut::Tanh { up, down } => {
+                // |cell| < 2^15, up <= 12: the shifted cell fits in i32.
+                let t = activation::tanh(down.apply((cell as i32) << up));
                 sat16(mul_shift(o, t, UNIT_FRAC as u32))
             }
-            CellActivation::Relu { hidden_frac, .. } => {
-                let shift = (UNIT_FRAC + self.cell_frac - hidden_frac) as u32;
-                sat16(round_shift32(o as i32 * cell.max(0) as i32, shift))
-            }
+            CellOut::Relu(shift) => sat16(shift.apply(o as i32 * cell.max(0) as i32)),
         };
         (cell, hidden)
     }
