@@ -314,11 +314,7 @@ fn gather_column(w: &LstmWeights, weights: impl Iterator<Item = i32>, out: &mut 
             multiplier: i32::from_le_bytes(m),
             shift,
         };
-        *o = sat16(
-            requant
-                .of_weight(weight)
-                .saturating_add(i32::from_le_bytes(b)),
-        );
+        *o = sat16(requant.of_i32(weight).saturating_add(i32::from_le_bytes(b)));
     }
 }
 

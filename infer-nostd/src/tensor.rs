@@ -29,23 +29,6 @@ impl Requant {
         requant32_fast(acc, self.multiplier, self.shift)
     }
 
-    /// The requantisation of one weight (a one-hot input's column entry):
-    /// [`of_i32`](Self::of_i32), in one rounding multiply where the
-    /// weight shifted left by `32 - shift` fits in i32 (a one-hot row's
-    /// shift is below 32): `round(w m / 2^s) = round((w 2^(32-s)) m / 2^32)`,
-    /// at most 2^30 in magnitude.
-    #[inline(always)]
-    pub fn of_weight(self, w: i32) -> i32 {
-        let c = 32u32.wrapping_sub(self.shift as u32);
-        if c.wrapping_sub(1) < 31 {
-            let x = w << c;
-            if x >> c == w {
-                return ((x as i64 * self.multiplier as i64 + (1 << 31)) >> 32) as i32;
-            }
-        }
-        requant32_rare(w, self.multiplier, self.shift)
-    }
-
     /// The requantisation of an int16 row's i64 accumulator.
     #[inline(always)]
     pub fn of_i64(self, acc: i64) -> i32 {
@@ -260,35 +243,29 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
 ///   rounding bit lies in the high word `hi = floor(p / 2^32)`,
 ///   `|hi| < 2^30`, so the result is `(hi + 2^(t-1)) >> t` in 32 bits,
 ///   with nothing to saturate;
-/// - for `1 <= s <= 31` (head rows), `(p + 2^(s-1)) >> s` (no overflow)
-///   in 32-bit halves, saturated;
-/// - other shifts take [`requant32`], out of line.
+/// - for `1 <= s <= 31` (one-hot input and head rows), where `acc`
+///   shifted left by `c = 32 - s` fits in i32, one rounding multiply:
+///   `round(acc m / 2^s) = round((acc 2^c) m / 2^32)`, at most 2^30 in
+///   magnitude (`SMMULR` on a Cortex-M4);
+/// - anything else takes [`requant32`], out of line.
 #[inline(always)]
 fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
-    let p = acc as i64 * m as i64;
     let t = (s as u32).wrapping_sub(33);
     if t < 30 {
+        let p = acc as i64 * m as i64;
         return (((p >> 32) as i32) + (1 << t)) >> (t + 1);
     }
-    if (1..=31).contains(&s) {
-        // `p + 2^(s-1)` shifted in 32-bit halves: `q` is the low word of
-        // the quotient and `top` its high word; it fits in i32 when `top`
-        // is `q`'s sign extension. The rounding term is added to the low
-        // word, its carry to the high word (|hi| < 2^30: no overflow).
-        let (lo, carry) = (p as u32).overflowing_add(1 << (s - 1));
-        let hi = (p >> 32) as i32 + carry as i32;
-        let q = ((lo >> s) | ((hi as u32) << (32 - s))) as i32;
-        return match (hi >> s == q >> 31, hi < 0) {
-            (true, _) => q,
-            (false, true) => i32::MIN,
-            (false, false) => i32::MAX,
-        };
+    let c = 32u32.wrapping_sub(s as u32);
+    if c.wrapping_sub(1) < 31 {
+        let x = acc << c;
+        if x >> c == acc {
+            return ((x as i64 * m as i64 + (1 << 31)) >> 32) as i32;
+        }
     }
     requant32_rare(acc, m, s)
 }
 
-/// [`requant32`] for the shifts [`requant32_fast`] leaves out (and the
-/// weights [`Requant::of_weight`] does).
+/// [`requant32`] for what [`requant32_fast`] leaves out.
 #[inline(never)]
 fn requant32_rare(acc: i32, m: i32, s: u8) -> i32 {
     requant32(acc, m, s)
@@ -333,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn weight_requantisation_equals_the_reference() {
+    fn small_accumulators_requantise_as_the_reference() {
         // One-hot weights: int8 and int16 values.
         let edges = [
             i16::MIN as i32,
@@ -347,9 +324,9 @@ mod tests {
             i16::MAX as i32,
         ];
         let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
-        let of_weight = |w, multiplier, shift| Requant { multiplier, shift }.of_weight(w);
+        let of_i32 = |w, multiplier, shift| Requant { multiplier, shift }.of_i32(w);
         assert_same(
-            of_weight,
+            of_i32,
             requant32,
             (&edges, &multipliers),
             (5, 2_000_000),
