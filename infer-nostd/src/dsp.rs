@@ -165,7 +165,9 @@ pub fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
     acc
 }
 
-/// The four rows of an int8 row group times natural-order `x`.
+/// The four rows of an int8 row group times natural-order `x` (one copy:
+/// the head and vector inputs share it).
+#[inline(never)]
 pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
     let n = whole_words(group, x);
     let mut acc = if n > 0 {
