@@ -192,16 +192,26 @@ fn requant4_i32(group: &Group, acc: [i32; 4]) -> [i32; 4] {
 }
 
 /// The four rows of an int8 row group times natural-order `x`, from
-/// column `from` on (to the shorter of the rows and `x`), added to `acc`:
-/// the portable kernel, and the other kernels' last partial word.
+/// column `from` on (a multiple of four; to the shorter of the rows and
+/// `x`), added to `acc`: the portable kernel, and the other kernels' last
+/// partial word.
 #[inline(always)]
 pub(crate) fn dot4_i8_from(group: &[u8], x: &[i16], from: usize, acc: &mut [i32; 4]) {
     let (words, _) = group.as_chunks::<16>();
-    for (k, &x) in x.iter().enumerate().skip(from) {
-        let Some(word) = words.get(k / 4) else { break };
+    let words = words.get(from / 4..).unwrap_or(&[]);
+    let (quads, rest) = x.get(from..).unwrap_or(&[]).as_chunks::<4>();
+    let mac = |acc: &mut [i32; 4], w: &[u8; 16], x: &[i16]| {
         for (g, a) in acc.iter_mut().enumerate() {
-            *a += word[4 * g + k % 4] as i8 as i32 * x as i32;
+            for (k, &x) in x.iter().enumerate() {
+                *a += w[4 * g + k] as i8 as i32 * x as i32;
+            }
         }
+    };
+    for (w, x) in words.iter().zip(quads) {
+        mac(acc, w, x);
+    }
+    if let Some(w) = words.get(quads.len()) {
+        mac(acc, w, rest);
     }
 }
 
@@ -224,14 +234,21 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
     #[cfg(not(arm_dsp))]
     {
         let (words, _) = group.as_chunks::<16>();
+        let (pairs, rest) = x.as_chunks::<2>();
         let mut acc = [0i64; 4];
-        for (k, &x) in x.iter().enumerate() {
-            let Some(word) = words.get(k / 2) else { break };
+        let mac = |acc: &mut [i64; 4], w: &[u8; 16], x: &[i16]| {
             for (g, a) in acc.iter_mut().enumerate() {
-                let at = 4 * g + 2 * (k % 2);
-                let w = i16::from_le_bytes([word[at], word[at + 1]]);
-                *a += (w as i32 * x as i32) as i64;
+                for (k, &x) in x.iter().enumerate() {
+                    let w = i16::from_le_bytes([w[4 * g + 2 * k], w[4 * g + 2 * k + 1]]);
+                    *a += (w as i32 * x as i32) as i64;
+                }
             }
+        };
+        for (w, x) in words.iter().zip(pairs) {
+            mac(&mut acc, w, x);
+        }
+        if let Some(w) = words.get(pairs.len()) {
+            mac(&mut acc, w, rest);
         }
         acc
     }
