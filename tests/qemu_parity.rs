@@ -120,25 +120,26 @@ fn int16_weights_are_bit_exact_on_cortex_m4() {
         .iter()
         .filter(|t| t.name == "echo-whole" || t.name == "echo-lag")
     {
-        let path = task.stand_in_file(&scratch, PrecisionPolicy::Int16);
-        let bytes = std::fs::read(&path).expect("read the model");
-        let model = Model::from_bytes(&bytes).expect("load the model");
-        let inputs = task.inputs(&model, 200, 7);
-        let elf = build_with_inputs(
-            Target::M4,
-            &format!("{}-int16", task.name),
-            &path,
-            &inputs,
-            &scratch,
-        );
-        let run = run_firmware(Target::M4, &elf, TIMEOUT);
-        assert_eq!(
-            run.predictions,
-            inputs.host_predictions(&model),
-            "{} int16",
-            task.name
-        );
+        stand_in_is_bit_exact_on_m4(task, PrecisionPolicy::Int16, 200, &scratch);
     }
+}
+
+/// Runs a stand-in of `task`'s shape with `policy` on `records` fresh
+/// records on the Cortex-M4 and asserts the host's predictions.
+fn stand_in_is_bit_exact_on_m4(
+    task: &Task,
+    policy: PrecisionPolicy,
+    records: usize,
+    scratch: &Path,
+) {
+    let path = task.stand_in_file(scratch, policy);
+    let bytes = std::fs::read(&path).expect("read the model");
+    let model = Model::from_bytes(&bytes).expect("load the model");
+    let inputs = task.inputs(&model, records, 7);
+    let name = format!("{}-{policy:?}", task.name);
+    let elf = build_with_inputs(Target::M4, &name, &path, &inputs, scratch);
+    let run = run_firmware(Target::M4, &elf, TIMEOUT);
+    assert_eq!(run.predictions, inputs.host_predictions(&model), "{name}");
 }
 
 #[test]
@@ -159,18 +160,7 @@ fn every_row_remainder_is_bit_exact_on_cortex_m4() {
                 classes: 10,
                 window: 5,
             };
-            let path = task.stand_in_file(&scratch, PrecisionPolicy::Int8);
-            let bytes = std::fs::read(&path).expect("read the model");
-            let model = Model::from_bytes(&bytes).expect("load the model");
-            let inputs = task.inputs(&model, 100, units as u64);
-            let elf = build_with_inputs(Target::M4, task.name, &path, &inputs, &scratch);
-            let run = run_firmware(Target::M4, &elf, TIMEOUT);
-            assert_eq!(
-                run.predictions,
-                inputs.host_predictions(&model),
-                "{}",
-                task.name
-            );
+            stand_in_is_bit_exact_on_m4(&task, PrecisionPolicy::Int8, 100, &scratch);
         }
     }
 }

@@ -21,8 +21,8 @@ pub enum Error {
     Shape(&'static str),
     /// A matrix's weights are not word-aligned in memory, which the
     /// Cortex-M4 kernels need: place the file at a 4-byte aligned address
-    /// (files from [`crate::format::to_file_bytes`] align every matrix
-    /// relative to the file start).
+    /// (the format's writer, `to_file_bytes`, aligns every matrix relative
+    /// to the file start).
     Misaligned,
     /// A numeric parameter (shift, multiplier, fraction bits) is out of range.
     Parameter(&'static str),

@@ -99,7 +99,7 @@ pub struct Matrix<'a> {
     pub precision: Precision,
     /// Zero to three bytes that place `values` at a multiple of four bytes
     /// from the start of the file (the Cortex-M4 kernels load whole words
-    /// of weights; [`to_file_bytes`] chooses them).
+    /// of weights; `to_file_bytes` chooses them).
     #[serde(borrow)]
     pub align: &'a [u8],
     /// The weights in row groups ([`Matrix::grouped_len`] bytes), or
