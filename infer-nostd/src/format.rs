@@ -136,11 +136,15 @@ impl Matrix<'_> {
         self.groups() * self.group_bytes()
     }
 
-    /// Byte offset in `values` of row `r`'s weight `k` (row groups).
+    /// Byte offset in `values` of row `r`'s weight `k` (row groups;
+    /// wrapping, so an index far out of range gives an offset past the end).
     pub const fn grouped_offset(&self, r: usize, k: usize) -> usize {
         let per_word = 4 / self.precision.bytes();
         let (word, within) = (k / per_word, k % per_word);
-        (r / 4) * self.group_bytes() + 16 * word + 4 * (r % 4) + within * self.precision.bytes()
+        (r / 4)
+            .wrapping_mul(self.group_bytes())
+            .wrapping_add(word.wrapping_mul(16))
+            .wrapping_add(4 * (r % 4) + within * self.precision.bytes())
     }
 }
 

@@ -272,10 +272,10 @@ fn check(ok: bool, e: Error) -> Result<(), Error> {
     }
 }
 
-// One copy for the three callers: loading is not hot.
-#[inline(never)]
 /// Checks a matrix's shape and parameters; `column_major` for a one-hot
 /// input kernel, else stored in row groups.
+// One copy for the three callers: loading is not hot.
+#[inline(never)]
 fn validate_matrix(
     m: &Matrix,
     (rows, cols): (usize, usize),

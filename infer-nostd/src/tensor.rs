@@ -1,5 +1,7 @@
 //! Reading the borrowed tensors of a [`Matrix`]: weights, per-row
-//! requantisation and little-endian scalars, with no alignment assumed.
+//! requantisation and little-endian scalars, and the four-row dot products
+//! over row groups. No alignment is assumed but by the Cortex-M4 kernels,
+//! which load row groups by words (see `dsp`).
 //!
 //! Accessors never panic: an index outside a (validated) tensor reads as 0.
 
