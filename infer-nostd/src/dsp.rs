@@ -18,7 +18,7 @@
 
 use core::arch::asm;
 
-use crate::tensor::dot4_i8_from;
+use crate::tensor::dot4_i8_tail;
 
 /// `acc + a.lo * b.lo + a.hi * b.hi` in 64 bits (halfwords signed).
 #[inline(always)]
@@ -161,7 +161,7 @@ pub fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
     } else {
         [0; 4]
     };
-    dot4_i8_from(group, xp, 4 * n, &mut acc);
+    dot4_i8_tail(group, xp, 4 * n, &mut acc);
     acc
 }
 
@@ -175,7 +175,7 @@ pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
     } else {
         [0; 4]
     };
-    dot4_i8_from(group, x, 4 * n, &mut acc);
+    dot4_i8_tail(group, x, 4 * n, &mut acc);
     acc
 }
 

@@ -12,7 +12,7 @@ use core::arch::x86_64::{
     _mm_unpacklo_epi8,
 };
 
-use crate::tensor::dot4_i8_from;
+use crate::tensor::dot4_i8_tail;
 
 /// The four rows of an int8 row group times natural-order `x`.
 #[inline]
@@ -43,6 +43,9 @@ pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
         _mm_storeu_si128(lanes[1].as_mut_ptr() as *mut __m128i, s23);
         [lanes[0][0], lanes[0][2], lanes[1][0], lanes[1][2]]
     };
-    dot4_i8_from(group, x, 4 * n, &mut acc);
+    if n < words.len() {
+        // The last partial word of `x`.
+        dot4_i8_tail(group, x, 4 * n, &mut acc);
+    }
     acc
 }

@@ -193,36 +193,35 @@ fn requant4_i32(group: &Group, acc: [i32; 4]) -> [i32; 4] {
     [q(0), q(1), q(2), q(3)]
 }
 
-/// The four rows of an int8 row group times natural-order `x`, from
-/// column `from` on (a multiple of four; to the shorter of the rows and
-/// `x`), added to `acc`: the portable kernel, and the other kernels' last
-/// partial word.
+/// Columns `from..` of the four rows of an int8 row group times
+/// natural-order `x` (to the shorter of the rows and `x`), added to `acc`:
+/// what the kernels' whole words leave, the last partial word.
 #[inline(always)]
-pub(crate) fn dot4_i8_from(group: &[u8], x: &[i16], from: usize, acc: &mut [i32; 4]) {
+pub(crate) fn dot4_i8_tail(group: &[u8], x: &[i16], from: usize, acc: &mut [i32; 4]) {
     let (words, _) = group.as_chunks::<16>();
-    let words = words.get(from / 4..).unwrap_or(&[]);
-    let (quads, rest) = x.get(from..).unwrap_or(&[]).as_chunks::<4>();
-    let mac = |acc: &mut [i32; 4], w: &[u8; 16], x: &[i16]| {
+    for (k, &x) in x.iter().enumerate().skip(from) {
+        let Some(word) = words.get(k / 4) else { break };
+        for (g, a) in acc.iter_mut().enumerate() {
+            *a += word[4 * g + k % 4] as i8 as i32 * x as i32;
+        }
+    }
+}
+
+/// The portable int8 kernel: whole words of four columns, then the tail.
+#[cfg(not(any(arm_dsp, target_arch = "x86_64")))]
+#[inline(always)]
+fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
+    let (words, _) = group.as_chunks::<16>();
+    let (quads, _) = x.as_chunks::<4>();
+    let mut acc = [0; 4];
+    for (w, x) in words.iter().zip(quads) {
         for (g, a) in acc.iter_mut().enumerate() {
             for (k, &x) in x.iter().enumerate() {
                 *a += w[4 * g + k] as i8 as i32 * x as i32;
             }
         }
-    };
-    for (w, x) in words.iter().zip(quads) {
-        mac(acc, w, x);
     }
-    if let Some(w) = words.get(quads.len()) {
-        mac(acc, w, rest);
-    }
-}
-
-/// The portable int8 kernel.
-#[cfg(not(any(arm_dsp, target_arch = "x86_64")))]
-#[inline(always)]
-fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
-    let mut acc = [0; 4];
-    dot4_i8_from(group, x, 0, &mut acc);
+    dot4_i8_tail(group, x, 4 * words.len().min(quads.len()), &mut acc);
     acc
 }
 
