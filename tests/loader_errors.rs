@@ -190,6 +190,17 @@ fn written_files_word_align_every_matrix() {
 }
 
 #[test]
+fn include_model_embeds_a_word_aligned_file() {
+    static MODEL: &[u8] = infer_nostd::include_model!("models/echo-whole.elsm");
+    assert_eq!(MODEL.as_ptr() as usize % 4, 0);
+    assert_eq!(
+        MODEL,
+        std::fs::read("tests/models/echo-whole.elsm").unwrap()
+    );
+    assert!(Model::from_bytes(MODEL).is_ok());
+}
+
+#[test]
 fn every_truncation_is_an_error() {
     for topology in Topology::ALL {
         let file = model_file(topology);

@@ -179,7 +179,7 @@ fn main() {
          /// QEMU's `-icount shift`: one instruction is 2^shift ns.\n\
          pub const ICOUNT_SHIFT: u32 = {shift};\n\
          /// The model file, in flash, word aligned.\n\
-         pub static MODEL: &[u8] = &crate::Aligned(*include_bytes!({model:?})).0;\n\
+         pub static MODEL: &[u8] = infer_nostd::include_model!({model:?});\n\
          /// The inputs file, in flash.\n\
          pub static INPUTS: &[u8] = include_bytes!({inputs:?});\n",
         units = enc_units.max(dec_units),

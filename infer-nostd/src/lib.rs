@@ -41,6 +41,22 @@ mod simd_x86;
 mod tensor;
 mod wire;
 
+/// Word alignment for a model file embedded in flash: the Cortex-M4
+/// kernels load its weights by words (see [`include_model!`]).
+#[repr(C, align(4))]
+pub struct Aligned<T: ?Sized>(pub T);
+
+/// Embeds a model file as a word-aligned `&'static [u8]`, as
+/// `include_bytes!` does (the path is relative to the calling file), for
+/// [`Model::from_bytes`] to use in place:
+/// `static MODEL: &[u8] = infer_nostd::include_model!("echo-whole.elsm");`
+#[macro_export]
+macro_rules! include_model {
+    ($path:expr) => {
+        &$crate::Aligned(*include_bytes!($path)).0
+    };
+}
+
 pub use error::Error;
 pub use kernel::{Fixed, Float, Kernel};
 pub use layers::{LayerIter, Layers};

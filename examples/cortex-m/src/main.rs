@@ -29,10 +29,6 @@ mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
-/// Word alignment for embedded data.
-#[repr(C, align(4))]
-pub struct Aligned<T: ?Sized>(pub T);
-
 /// The engine, sized for the embedded model.
 type ModelEngine = Engine<'static, { config::UNITS }, { config::LAYERS }, { config::STEPS }>;
 
