@@ -35,6 +35,32 @@ pub fn round_shift32(x: i32, s: u32) -> i32 {
     }
 }
 
+/// [`round_shift32`] by a shift known ahead (0..=30; larger ones clamp to
+/// 30), for `|x| < 2^30`: `(x + 2^(by-1)) >> by` with the rounding term
+/// worked out once, no branch (the same value: see the tests).
+#[derive(Debug, Clone, Copy)]
+pub struct RoundShift {
+    by: u32,
+    half: i32,
+}
+
+impl RoundShift {
+    /// The shift by `by` bits.
+    pub fn new(by: u8) -> Self {
+        let by = (by as u32).min(30);
+        RoundShift {
+            by,
+            half: (1 << by) >> 1,
+        }
+    }
+
+    /// `x / 2^by` rounded half up (`|x| < 2^30`: no overflow).
+    #[inline(always)]
+    pub fn apply(self, x: i32) -> i32 {
+        (x + self.half) >> self.by
+    }
+}
+
 /// `round(acc * m / 2^s)`, saturated to i32: an int32 accumulator's
 /// requantisation. `m` is a non-negative i32 and `s` at most 63.
 #[inline(always)]
@@ -188,6 +214,31 @@ mod tests {
                 (acc, m, next(state) as u8 % 160)
             },
         );
+    }
+
+    #[test]
+    fn round_shift_ahead_is_round_shift32() {
+        let mut state = 3;
+        let edges = [
+            -(1 << 30) + 1,
+            -(1 << 29),
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            3,
+            (1 << 29),
+            (1 << 30) - 1,
+        ];
+        for by in 0..=30u8 {
+            let shift = RoundShift::new(by);
+            let random = (0..20_000).map(|_| (next(&mut state) as i32) >> 2);
+            for x in edges.into_iter().chain(random) {
+                assert_eq!(shift.apply(x), round_shift32(x, by as u32), "{x} >> {by}");
+            }
+        }
     }
 
     #[test]

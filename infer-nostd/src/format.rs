@@ -294,16 +294,20 @@ pub struct ModelDesc<'a> {
 pub fn to_file_bytes(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
     const ZEROS: [u8; 3] = [0; 3];
     let mut desc = desc.clone();
-    let count = matrices(&mut desc).len();
     for m in matrices(&mut desc) {
         m.align = &[];
     }
-    // Padding a matrix moves only the ones after it: one pass, in order.
-    for i in 0..count {
-        let file = encode(&desc)?;
-        let mut parsed: ModelDesc = postcard::from_bytes(&file[HEADER_LEN..file.len() - 4])?;
-        let offset = matrices(&mut parsed)[i].values.as_ptr() as usize - file.as_ptr() as usize;
-        matrices(&mut desc)[i].align = &ZEROS[..(4 - offset % 4) % 4];
+    // Where each matrix's values land without padding; `align` is encoded
+    // as one length byte and 0-3 zeros, so padding a matrix moves the ones
+    // after it by exactly its padding.
+    let file = encode(&desc)?;
+    let mut parsed: ModelDesc = postcard::from_bytes(&file[HEADER_LEN..file.len() - 4])?;
+    let mut shift = 0;
+    for (m, unpadded) in matrices(&mut desc).into_iter().zip(matrices(&mut parsed)) {
+        let offset = unpadded.values.as_ptr() as usize - file.as_ptr() as usize + shift;
+        let pad = (4 - offset % 4) % 4;
+        m.align = &ZEROS[..pad];
+        shift += pad;
     }
     encode(&desc)
 }

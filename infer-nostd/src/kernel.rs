@@ -4,7 +4,7 @@
 //! topology code, so the two paths cannot drift apart structurally.
 
 use crate::activation;
-use crate::fixed::{mul_shift, sat16};
+use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
     CellActivation, Head, LstmLayer, LstmWeights, Precision, GATE_FRAC, UNIT_FRAC,
 };
@@ -53,7 +53,9 @@ pub trait Kernel {
     fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [Self::Value]);
 
     /// One timestep of one direction: updates `h` and `c` (`units` long),
-    /// using `scratch` (`units` long) for the new hidden state.
+    /// using `scratch` (at least `units` long, rounded up to whole groups
+    /// of four for the fixed kernels) for the previous or the new hidden
+    /// state.
     #[allow(clippy::too_many_arguments)]
     fn step(
         layer: &LstmLayer,
@@ -97,29 +99,6 @@ struct Cell {
 enum CellOut {
     Tanh { up: u32, down: RoundShift },
     Relu(RoundShift),
-}
-
-/// `x / 2^by` rounded half up, for shifts 0..=30 and `|x| < 2^30`:
-/// `(x + 2^(by-1)) >> by` (no overflow), which is `round_shift32`.
-#[derive(Clone, Copy)]
-struct RoundShift {
-    by: u32,
-    half: i32,
-}
-
-impl RoundShift {
-    fn new(by: u8) -> Self {
-        let by = (by as u32).min(30);
-        RoundShift {
-            by,
-            half: (1 << by) >> 1,
-        }
-    }
-
-    #[inline(always)]
-    fn apply(self, x: i32) -> i32 {
-        (x + self.half) >> self.by
-    }
 }
 
 impl Cell {

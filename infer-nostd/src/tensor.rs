@@ -75,24 +75,17 @@ impl Matrix<'_> {
         self.shifts.get(r).copied().unwrap_or(0)
     }
 
-    /// The stored weight at byte offset `at`, widened to i32.
-    #[inline(always)]
-    fn weight_at(&self, at: usize) -> i32 {
-        self.precision
-            .weight(self.values, at / self.precision.bytes())
-    }
-
     /// Row `r`'s weight `k` of a matrix stored in row groups.
     #[inline]
     pub fn weight(&self, r: usize, k: usize) -> i32 {
-        self.weight_at(self.grouped_offset(r, k))
+        let at = self.grouped_offset(r, k) / self.precision.bytes();
+        self.precision.weight(self.values, at)
     }
 
     /// Row `r`'s weight `k` of a column-major (one-hot input) kernel.
     #[inline]
     pub fn column_weight(&self, r: usize, k: usize) -> i32 {
-        let at = k.wrapping_mul(self.rows as usize).wrapping_add(r);
-        self.weight_at(at.wrapping_mul(self.precision.bytes()))
+        self.precision.weight(self.column(k), r)
     }
 
     /// Column `class` of a column-major (one-hot input) kernel: its

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::tensor::{quantise_bias, quantise_matrix, reorder_rows, OwnedMatrix};
+use super::tensor::{quantise_bias, quantise_matrix, unit_major, OwnedMatrix};
 use crate::format::{
     self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision,
     Stack, GATE_FRAC, UNIT_FRAC,
@@ -101,9 +101,8 @@ fn direction(
         _ => pow2(-(GATE_FRAC as i32)),
     };
     let cols = w.input.len() / rows;
-    let unit_major = |w: &[f32], cols| reorder_rows(w, rows, cols, |r| (r % 4) * u + r / 4);
     let input = quantise_matrix(
-        &unit_major(&w.input, cols),
+        &unit_major(&w.input, u, cols),
         rows,
         cols,
         precisions.take(),
@@ -116,7 +115,7 @@ fn direction(
         CellActivation::Relu { hidden_frac, .. } => pow2(-(hidden_frac as i32)),
     };
     let recurrent = quantise_matrix(
-        &unit_major(&w.recurrent, u),
+        &unit_major(&w.recurrent, u, u),
         rows,
         u,
         precisions.take(),
@@ -127,7 +126,7 @@ fn direction(
     Some(OwnedDirection {
         input,
         recurrent,
-        bias: quantise_bias(&unit_major(&w.bias, 1), out_scale),
+        bias: quantise_bias(&unit_major(&w.bias, u, 1), out_scale),
     })
 }
 

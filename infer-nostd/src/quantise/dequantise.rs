@@ -7,7 +7,7 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::tensor::reorder_rows;
+use super::tensor::gate_major;
 use crate::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
 use crate::layers::Layers;
 use crate::model::{Model, Readout};
@@ -40,18 +40,19 @@ fn matrix(
 fn direction(layer: &LstmLayer, w: &LstmWeights, in_scale: f32, one_hot: bool) -> FloatLstmWeights {
     let unit = |r: usize| pow2(-(layer.row_frac(r) as i32));
     let u = layer.units as usize;
-    // The file's rows come unit by unit, the float model's gate by gate.
-    let gate_major = |w: &[f32], cols| reorder_rows(w, 4 * u, cols, |r| 4 * (r % u) + r / u);
     let bias: Vec<f32> = (0..4 * u)
         .map(|r| le_i32(w.bias, r) as f32 * unit(r))
         .collect();
+    // The file's rows come unit by unit, the float model's gate by gate.
+    let recurrent = matrix(&w.recurrent, layer.hidden_scale(), unit, false);
     FloatLstmWeights {
         input: gate_major(
             &matrix(&w.input, in_scale, unit, one_hot),
+            u,
             w.input.cols as usize,
         ),
-        recurrent: gate_major(&matrix(&w.recurrent, layer.hidden_scale(), unit, false), u),
-        bias: gate_major(&bias, 1),
+        recurrent: gate_major(&recurrent, u, u),
+        bias: gate_major(&bias, u, 1),
     }
 }
 

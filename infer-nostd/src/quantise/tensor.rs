@@ -109,15 +109,24 @@ pub fn quantise_matrix(
     Some(matrix)
 }
 
+/// The `4 * units` rows of `cols` values of an LSTM tensor, gate by gate
+/// (the float model's order), reordered unit by unit (the file's: row
+/// `4 j + g` is gate `g` of unit `j`).
+pub fn unit_major(w: &[f32], units: usize, cols: usize) -> Vec<f32> {
+    reorder_rows(w, 4 * units, cols, |r| (r % 4) * units + r / 4)
+}
+
+/// The inverse of [`unit_major`]: the file's rows back in the float
+/// model's gate-by-gate order.
+pub fn gate_major(w: &[f32], units: usize, cols: usize) -> Vec<f32> {
+    reorder_rows(w, 4 * units, cols, |r| {
+        4 * (r % units.max(1)) + r / units.max(1)
+    })
+}
+
 /// The `rows` rows of `cols` values of `w` reordered: row `r` of the
-/// result is row `from(r)` of `w` (the float model orders LSTM rows gate
-/// by gate, the file unit by unit).
-pub fn reorder_rows(
-    w: &[f32],
-    rows: usize,
-    cols: usize,
-    from: impl Fn(usize) -> usize,
-) -> Vec<f32> {
+/// result is row `from(r)` of `w`.
+fn reorder_rows(w: &[f32], rows: usize, cols: usize, from: impl Fn(usize) -> usize) -> Vec<f32> {
     (0..rows)
         .flat_map(|r| {
             let at = from(r) * cols;
