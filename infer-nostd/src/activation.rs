@@ -1,9 +1,11 @@
 //! Sigmoid and tanh in fixed point: one sigmoid table with linear
 //! interpolation, shared by tanh through `tanh(x) = 2 sigmoid(2x) - 1`.
 //!
-//! The table holds sigmoid on [-16, 16] in steps of 1/32 (1025 samples,
-//! 2 KiB of flash), in Q0.15. It is computed at compile time from an exact
-//! f64 series, so no float runs on the device.
+//! The table holds sigmoid on [-8, 10] in steps of 1/32 (577 samples,
+//! 1.1 KiB of flash), in Q0.15: -8 is the least Q3.12 gate value, and from
+//! 10 on sigmoid rounds to `i16::MAX` (1 - sigmoid(10) < 1.5 / 2^15), so
+//! tanh's `sigmoid(2x)` clamps there. It is computed at compile time from an
+//! exact f64 series, so no float runs on the device.
 //!
 //! Measured maximum errors over every Q3.12 input (see the tests):
 //! sigmoid within [`SIGMOID_MAX_ERROR_LSB`] LSB of Q0.15, tanh within
@@ -11,10 +13,14 @@
 
 /// Table step is 1/32: input fraction bits (Q.12) minus 5.
 const STEP_SHIFT: u32 = 12 - 5;
-/// Input offset so the table starts at -16.
-const OFFSET: i32 = 16 << 12;
+/// The table's first sample, as a whole number.
+const LOW: i32 = -8;
+/// The table's last sample, as a whole number.
+const HIGH: i32 = 10;
 /// Number of table intervals.
-const INTERVALS: usize = 1024;
+const INTERVALS: usize = ((HIGH - LOW) << 5) as usize;
+/// The last table position, in Q.12 steps from the first sample.
+const END: i32 = (INTERVALS as i32) << STEP_SHIFT;
 
 /// Largest difference from the exact sigmoid, in Q0.15 units (measured
 /// over every Q3.12 input: 1.27).
@@ -42,11 +48,13 @@ const fn const_exp(x: f64) -> f64 {
     sum
 }
 
-const fn sigmoid_table() -> [i16; INTERVALS + 2] {
-    let mut t = [0i16; INTERVALS + 2];
+/// Sigmoid in Q0.15 from `low` in steps of 1/32, `N - 1` samples, the
+/// last one twice (the interpolation at the end reads one past it).
+const fn sigmoid_samples<const N: usize>(low: i32) -> [i16; N] {
+    let mut t = [0i16; N];
     let mut k = 0;
-    while k <= INTERVALS {
-        let x = -16.0 + k as f64 / 32.0;
+    while k < N - 1 {
+        let x = low as f64 + k as f64 / 32.0;
         let s = 1.0 / (1.0 + const_exp(-x));
         let q = (s * 32768.0 + 0.5) as i32;
         t[k] = if q > i16::MAX as i32 {
@@ -56,33 +64,42 @@ const fn sigmoid_table() -> [i16; INTERVALS + 2] {
         };
         k += 1;
     }
-    // The last sample again: the interpolation at 16 reads one past it.
-    t[INTERVALS + 1] = t[INTERVALS];
+    t[N - 1] = t[N - 2];
     t
 }
 
-/// Sigmoid samples on [-16, 16], step 1/32, Q0.15 (the last one twice).
-static SIGMOID: [i16; INTERVALS + 2] = sigmoid_table();
+/// Sigmoid samples on [-8, 10], step 1/32, Q0.15 (the last one twice).
+static SIGMOID: [i16; INTERVALS + 2] = sigmoid_samples(LOW);
 
-/// Sigmoid of a Q.12 value (any i32; saturates outside [-16, 16]), in Q0.15.
-#[inline]
-pub fn sigmoid(x: i32) -> i16 {
-    let u = x
-        .saturating_add(OFFSET)
-        .clamp(0, (INTERVALS as i32) << STEP_SHIFT) as u32;
+/// The table interpolated at `u` Q.12 steps past its first sample (`u`
+/// at most `table.len() - 2` samples in; a larger one reads as 0).
+#[inline(always)]
+fn interpolate(table: &[i16], u: u32) -> i16 {
     let i = (u >> STEP_SHIFT) as usize;
     let frac = (u & ((1 << STEP_SHIFT) - 1)) as i32;
-    // i <= INTERVALS: both samples exist.
-    let lo = SIGMOID[i] as i32;
-    let hi = SIGMOID[i + 1] as i32;
+    let (Some(&lo), Some(&hi)) = (table.get(i), table.get(i + 1)) else {
+        return 0;
+    };
+    let (lo, hi) = (lo as i32, hi as i32);
     // |hi - lo| < 2^11 and frac < 2^7: no overflow.
     (lo + (((hi - lo) * frac + (1 << (STEP_SHIFT - 1))) >> STEP_SHIFT)) as i16
+}
+
+/// Sigmoid of a Q3.12 value, in Q0.15.
+#[inline]
+pub fn sigmoid(x: i16) -> i16 {
+    // -8 <= x < 8: inside the table.
+    interpolate(&SIGMOID, (x as i32 - (LOW << 12)) as u32)
 }
 
 /// Tanh of a Q.12 value (any i32), in Q0.15, symmetric around zero.
 #[inline]
 pub fn tanh(x: i32) -> i16 {
-    let magnitude = |x: i32| (2 * sigmoid(x.saturating_mul(2)) as i32 - 32768) as i16;
+    // 2 sigmoid(2x) - 1 for x >= 0, clamped at the table's end.
+    let magnitude = |x: i32| {
+        let u = x.saturating_mul(2).saturating_sub(LOW << 12).clamp(0, END) as u32;
+        (2 * interpolate(&SIGMOID, u) as i32 - 32768) as i16
+    };
     if x < 0 {
         -magnitude(x.saturating_neg())
     } else {
@@ -103,7 +120,7 @@ mod tests {
         let mut worst = 0.0f64;
         for x in i16::MIN..=i16::MAX {
             let exact = 1.0 / (1.0 + (-(x as f64) / 4096.0).exp());
-            worst = worst.max(err_lsb(sigmoid(x as i32), exact.min(32767.0 / 32768.0)));
+            worst = worst.max(err_lsb(sigmoid(x), exact.min(32767.0 / 32768.0)));
         }
         assert!(
             worst <= SIGMOID_MAX_ERROR_LSB,
@@ -125,9 +142,9 @@ mod tests {
 
     #[test]
     fn extremes_saturate_and_zero_is_centred() {
-        assert_eq!(sigmoid(i32::MAX), i16::MAX);
-        assert_eq!(sigmoid(i32::MIN), 0);
         assert_eq!(sigmoid(0), 16384);
+        assert_eq!(sigmoid(i16::MIN), 11);
+        assert_eq!(sigmoid(i16::MAX), 32757);
         assert_eq!(tanh(0), 0);
         assert_eq!(tanh(i32::MAX), i16::MAX - 1);
         assert_eq!(tanh(i32::MIN), -(i16::MAX - 1));
@@ -139,10 +156,38 @@ mod tests {
     #[test]
     fn monotonic() {
         let mut prev = i16::MIN;
-        for x in (-70_000..70_000).step_by(7) {
+        for x in i16::MIN..=i16::MAX {
             let s = sigmoid(x);
             assert!(s >= prev);
             prev = s;
+        }
+    }
+
+    /// The same function over the whole of [-16, 16] (the table of format
+    /// version 2's first engine), clamped at both ends.
+    fn full_range_sigmoid(x: i32) -> i16 {
+        static FULL: [i16; 1026] = sigmoid_samples(-16);
+        interpolate(&FULL, x.saturating_add(16 << 12).clamp(0, 1024 << 7) as u32)
+    }
+
+    #[test]
+    fn the_shorter_table_changes_no_output() {
+        // Sigmoid's inputs are Q3.12 (-8 to 8); tanh's sigmoid(2x) is
+        // i16::MAX from 10 on, where the table ends.
+        for x in i16::MIN..=i16::MAX {
+            assert_eq!(sigmoid(x), full_range_sigmoid(x as i32), "sigmoid({x})");
+        }
+        let full_tanh = |x: i32| {
+            let m = |x: i32| (2 * full_range_sigmoid(x.saturating_mul(2)) as i32 - 32768) as i16;
+            if x < 0 {
+                -m(x.saturating_neg())
+            } else {
+                m(x)
+            }
+        };
+        let edges = [i32::MIN, i32::MIN + 1, -(1 << 20), 1 << 20, i32::MAX];
+        for x in (-(20 << 12)..=(20 << 12)).chain(edges) {
+            assert_eq!(tanh(x), full_tanh(x), "tanh({x})");
         }
     }
 }

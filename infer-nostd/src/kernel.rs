@@ -122,11 +122,11 @@ impl Cell {
 
     /// The new (cell, hidden) state of one unit.
     #[inline(always)]
-    fn update(&self, [pi, pf, pg, po]: [i32; 4], c: i16) -> (i16, i16) {
+    fn update(&self, [pi, pf, pg, po]: [i16; 4], c: i16) -> (i16, i16) {
         let i = activation::sigmoid(pi);
         let f = activation::sigmoid(pf);
         let g = match self.out {
-            CellOut::Tanh { .. } => activation::tanh(pg),
+            CellOut::Tanh { .. } => activation::tanh(pg as i32),
             CellOut::Relu(_) => pg.max(0) as i16,
         };
         let o = activation::sigmoid(po);
@@ -257,7 +257,7 @@ impl Kernel for Fixed {
             };
             // The recurrent part is any i32 (its requantisation saturates
             // there), so the sum must saturate too.
-            let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32)) as i32;
+            let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32));
             let gates = [gate(0), gate(1), gate(2), gate(3)];
             (*c, *h) = cell.update(gates, *c);
         }
