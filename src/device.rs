@@ -294,6 +294,25 @@ pub fn build_firmware(target: Target, model: &Path, inputs: &Path) -> PathBuf {
     elf
 }
 
+/// The symbols of the firmware `elf` that are panic paths of `core`
+/// (bounds checks, slicing, arithmetic, `unwrap`): empty when no code in the
+/// image can panic, since the linker keeps only what is called.
+pub fn panic_paths(elf: &Path) -> Vec<String> {
+    use object::{Object, ObjectSymbol};
+    const PANICS: [&str; 4] = [
+        "panicking",
+        "slice_index_fail",
+        "unwrap_failed",
+        "expect_failed",
+    ];
+    let data = fs::read(elf).expect("read the firmware ELF");
+    let file = object::File::parse(&*data).expect("parse the firmware ELF");
+    file.symbols()
+        .filter_map(|s| s.name().ok().map(str::to_owned))
+        .filter(|name| PANICS.iter().any(|p| name.contains(p)))
+        .collect()
+}
+
 /// The QEMU command line the firmware's `.cargo/config.toml` gives as the
 /// runner for `target` (one definition: `cargo run` and the tests agree).
 pub fn qemu_command(target: Target) -> Vec<String> {

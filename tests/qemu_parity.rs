@@ -2,7 +2,8 @@
 //! under QEMU on fresh inputs, and every printed prediction must equal the
 //! host engine's, bit for bit (the raw regression value, not only the
 //! argmax). Cortex-M4 (the DSP kernels) runs every model; Cortex-M0 (the
-//! portable kernels) every model that fits its 256 KiB of flash.
+//! portable kernels) every model that fits its 256 KiB of flash. Every
+//! firmware image built here must also link no panic path of `core`.
 //!
 //! Needs `qemu-system-arm` (Debian: `apt-get install -y qemu-system-arm`)
 //! and the thumbv7em-none-eabihf and thumbv6m-none-eabi Rust targets; a
@@ -14,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use echo_lstm::device::{
-    build_with_inputs, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source, Target, Task,
-    TASKS,
+    build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source,
+    Target, Task, TASKS,
 };
 use echo_lstm::random_model::Topology;
 use infer_nostd::quantise::PrecisionPolicy;
@@ -52,6 +53,7 @@ fn check(target: Target, task: &Task, policy: PrecisionPolicy, tag: &str) -> boo
     let expected = inputs.host_predictions(&model);
     let name = format!("{}-{tag}", task.name);
     let elf = build_with_inputs(target, &name, &path, &inputs, &scratch());
+    assert_cannot_panic(&elf, &name);
     let run = run_firmware(target, &elf, TIMEOUT);
     assert_eq!(
         run.predictions.len(),
@@ -138,8 +140,16 @@ fn stand_in_is_bit_exact_on_m4(
     let inputs = task.inputs(&model, records, 7);
     let name = format!("{}-{policy:?}", task.name);
     let elf = build_with_inputs(Target::M4, &name, &path, &inputs, scratch);
+    assert_cannot_panic(&elf, &name);
     let run = run_firmware(Target::M4, &elf, TIMEOUT);
     assert_eq!(run.predictions, inputs.host_predictions(&model), "{name}");
+}
+
+/// No input or model can make the firmware `elf` panic: no code in its
+/// image can (the linker keeps only what is called).
+fn assert_cannot_panic(elf: &Path, name: &str) {
+    let panics = panic_paths(elf);
+    assert!(panics.is_empty(), "{name}: the firmware links {panics:?}");
 }
 
 #[test]

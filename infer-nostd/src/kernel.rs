@@ -127,7 +127,7 @@ impl Cell {
         let f = activation::sigmoid(pf);
         let g = match self.out {
             CellOut::Tanh { .. } => activation::tanh(pg as i32),
-            CellOut::Relu(_) => pg.max(0) as i16,
+            CellOut::Relu(_) => pg.max(0),
         };
         let o = activation::sigmoid(po);
         // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.

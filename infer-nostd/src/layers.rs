@@ -57,9 +57,10 @@ impl<'a> Layers<'a> {
                 hidden_frac: layer.hidden_frac(),
             };
         }
+        let read = start.len() - r.rest().len();
         Ok(Layers {
             count: count as u8,
-            bytes: &start[..start.len() - r.rest().len()],
+            bytes: start.get(..read).ok_or(Bad::Malformed)?,
             bidirectional,
             last,
         })

@@ -341,7 +341,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let x = encoder_input::<K>(d, first, step, 0, cache.as_flattened_mut());
         let last = stack_step::<K, H>(&layers, x, input_scale(d), h, c, scratch);
         let out = d.encoder().output();
-        emit(h[last].get(..out.width()).unwrap_or(&[]), out.scale());
+        emit(layer_output(h, last, out.width()), out.scale());
         Ok(())
     }
 
@@ -349,7 +349,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     fn window_steps(&self, window: &[i16]) -> Result<usize, Error> {
         let d = &self.model;
         let width = self.model.step_width();
-        let steps = window.len() / width;
+        let steps = window.len().checked_div(width).unwrap_or(0);
         let trained = d.window() as usize;
         let fits =
             steps >= 1 && window.len().is_multiple_of(width) && (trained == 0 || steps == trained);
@@ -382,7 +382,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             let buf = st.sequence::<K>(d, enc, Source::Window(window), steps, input_scale(d));
             if every {
                 for t in 0..steps {
-                    emit(t, row(&st.seq[buf][t], width), scale);
+                    emit(t, seq_row(&st.seq, buf, t, width), scale);
                 }
                 return;
             }
@@ -403,7 +403,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 let x = encoder_input::<K>(d, first, window, t, cache.as_flattened_mut());
                 let last = stack_step::<K, H>(&enc_layers, x, input_scale(d), h, c, scratch);
                 if every {
-                    emit(t, prefix(&h[last], width), scale);
+                    emit(t, layer_output(h, last, width), scale);
                 }
             }
             if every {
@@ -442,7 +442,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         let source = Source::Context(context_width);
         let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
         for t in 0..steps {
-            emit(t, row(&st.seq[buf][t], width), scale);
+            emit(t, seq_row(&st.seq, buf, t, width), scale);
         }
         return;
     }
@@ -472,7 +472,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
         let last = stack_step::<K, H>(&dec_layers, x, context_scale, h, c, scratch);
-        emit(t, prefix(&h[last], width), scale);
+        emit(t, layer_output(h, last, width), scale);
     }
 }
 
@@ -504,6 +504,23 @@ fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale:
 /// The first `width` values of a (possibly two-part) buffer row.
 fn row<V, const H: usize, const N: usize>(buf: &[[V; H]; N], width: usize) -> &[V] {
     prefix(buf.as_flattened(), width)
+}
+
+/// The first `width` values of row `t` of sequence buffer `buf` (empty if absent).
+fn seq_row<V, const H: usize, const T: usize>(
+    seq: &[[[[V; H]; 2]; T]; 2],
+    buf: usize,
+    t: usize,
+    width: usize,
+) -> &[V] {
+    seq.get(buf)
+        .and_then(|s| s.get(t))
+        .map_or(&[], |r| row(r, width))
+}
+
+/// The first `width` values of layer `l`'s hidden state (empty if absent).
+fn layer_output<V, const H: usize>(h: &[[V; H]], l: usize, width: usize) -> &[V] {
+    h.get(l).map_or(&[], |h| prefix(h, width))
 }
 
 /// The first `width` values of `s` (all of it if shorter).
@@ -587,7 +604,9 @@ fn stack_step<K: Kernel, const H: usize>(
     let mut scale = x_scale;
     let mut prev_width = 0;
     stack.for_each(|l, layer| {
-        let (done, rest) = h.split_at_mut(l);
+        let Some((done, rest)) = h.split_at_mut_checked(l) else {
+            return;
+        };
         let (Some(h_l), Some(c_l)) = (rest.first_mut(), c.get_mut(l)) else {
             return;
         };
@@ -620,10 +639,9 @@ fn context<'s, V, const H: usize, const T: usize>(
     width: usize,
 ) -> &'s [V] {
     if in_seq {
-        seq[0].first().map_or(&[], |r| row(r, width))
+        seq_row(seq, 0, 0, width)
     } else {
-        h.get(layers.wrapping_sub(1))
-            .map_or(&[], |h| prefix(h, width))
+        layer_output(h, layers.wrapping_sub(1), width)
     }
 }
 

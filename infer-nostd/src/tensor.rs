@@ -104,8 +104,11 @@ impl Matrix<'_> {
     pub fn row_groups(&self) -> impl Iterator<Item = Group<'_>> {
         let (multipliers, _) = self.multipliers.as_chunks::<16>();
         let (shifts, _) = self.shifts.as_chunks::<4>();
+        // A row has at most 2^17 bytes (u16 columns): the size, computed
+        // so the compiler sees it is not zero, is the group's.
+        let size = 16 * self.row_words().clamp(1, 1 << 15);
         self.values
-            .chunks_exact(self.group_bytes().max(1))
+            .chunks_exact(size)
             .zip(multipliers.iter().zip(shifts))
             .map(|(bytes, (multipliers, shifts))| Group {
                 bytes,
@@ -144,10 +147,14 @@ impl Matrix<'_> {
         let n = x.len().min(out.len());
         let padded = n.next_multiple_of(4).min(out.len());
         out[..n].copy_from_slice(&x[..n]);
-        out[n..padded].fill(0);
+        if let Some(zeros) = out.get_mut(n..padded) {
+            zeros.fill(0);
+        }
         #[cfg(arm_dsp)]
         if self.precision == Precision::Int8 {
-            crate::dsp::pack_i8(&mut out[..padded]);
+            if let Some(packed) = out.get_mut(..padded) {
+                crate::dsp::pack_i8(packed);
+            }
         }
     }
 

@@ -117,8 +117,9 @@ impl<'a> Reader<'a> {
 
     /// An `f32`.
     fn f32(&mut self) -> Result<f32, Bad> {
-        let b = self.take(4)?;
-        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let (&b, rest) = self.rest.split_first_chunk::<4>().ok_or(Bad::Truncated)?;
+        self.rest = rest;
+        Ok(f32::from_le_bytes(b))
     }
 
     /// An `Option`'s tag: whether a value follows.

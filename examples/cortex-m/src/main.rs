@@ -140,7 +140,7 @@ fn run(out: &mut Out) -> Result<Stats, Failure> {
             }
         };
         ticks += counter::ticks() - start;
-        for (k, p) in preds[..n].iter().enumerate() {
+        for (k, p) in preds.iter().take(n).enumerate() {
             if k > 0 {
                 out.str(" ");
             }
@@ -164,7 +164,7 @@ fn run(out: &mut Out) -> Result<Stats, Failure> {
 /// Timesteps one record feeds the model.
 fn steps_per_record(model: &Model, inputs: &Inputs) -> usize {
     match inputs.mode {
-        Mode::Windows => inputs.width / model.step_width(),
+        Mode::Windows => inputs.width.checked_div(model.step_width()).unwrap_or(0),
         Mode::Stream => 1,
     }
 }

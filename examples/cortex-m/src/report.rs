@@ -44,19 +44,19 @@ impl Out {
         if v < 0 {
             self.byte(b'-');
         }
+        // Digits from the last; a u64 has at most 20.
         let mut digits = [0u8; 20];
         let mut n = v.unsigned_abs();
-        let mut i = digits.len();
-        loop {
-            i -= 1;
+        let mut first = digits.len();
+        for (i, d) in digits.iter_mut().enumerate().rev() {
             let (q, digit) = div_rem(n, 10);
-            digits[i] = b'0' + digit as u8;
-            n = q;
+            *d = b'0' + digit as u8;
+            (n, first) = (q, i);
             if n == 0 {
                 break;
             }
         }
-        for &d in &digits[i..] {
+        for &d in digits.get(first..).unwrap_or(&[]) {
             self.byte(d);
         }
         self
@@ -79,17 +79,19 @@ impl Out {
     pub fn flush(&mut self) {
         if let Some(s) = self.stream.as_mut() {
             // Nothing better to do if the host refuses output.
-            let _ = s.write_all(&self.buf[..self.len]);
+            let _ = s.write_all(self.buf.get(..self.len).unwrap_or(&self.buf));
         }
         self.len = 0;
     }
 
     fn byte(&mut self, b: u8) {
-        if self.len == self.buf.len() {
+        if self.len >= self.buf.len() {
             self.flush();
         }
-        self.buf[self.len] = b;
-        self.len += 1;
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
     }
 }
 
