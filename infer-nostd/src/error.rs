@@ -18,16 +18,16 @@ pub enum Error {
     /// Bytes follow the CRC.
     TrailingBytes,
     /// A tensor's shape or length disagrees with the rest of the model.
-    Shape(&'static str),
+    Shape(Detail),
     /// A matrix's weights are not word-aligned in memory, which the
     /// Cortex-M4 kernels need: place the file at a 4-byte aligned address
     /// (the format's writer, `to_file_bytes`, aligns every matrix relative
     /// to the file start).
     Misaligned,
     /// A numeric parameter (shift, multiplier, fraction bits) is out of range.
-    Parameter(&'static str),
+    Parameter(Detail),
     /// The model is larger than this engine's compile-time capacity.
-    OverCapacity(&'static str),
+    OverCapacity(Detail),
     /// An input value is outside the one-hot range.
     InputOutOfRange,
     /// The window's length does not fit the model.
@@ -50,10 +50,12 @@ impl core::fmt::Display for Error {
             Error::BadCrc => f.write_str("model file corrupt (CRC mismatch)"),
             Error::Malformed => f.write_str("model file malformed"),
             Error::TrailingBytes => f.write_str("bytes after the end of the model"),
-            Error::Shape(what) => write!(f, "inconsistent shape: {what}"),
+            Error::Shape(what) => write!(f, "inconsistent shape: {}", what.as_str()),
             Error::Misaligned => f.write_str("model weights not word-aligned in memory"),
-            Error::Parameter(what) => write!(f, "parameter out of range: {what}"),
-            Error::OverCapacity(what) => write!(f, "model exceeds engine capacity: {what}"),
+            Error::Parameter(what) => write!(f, "parameter out of range: {}", what.as_str()),
+            Error::OverCapacity(what) => {
+                write!(f, "model exceeds engine capacity: {}", what.as_str())
+            }
             Error::InputOutOfRange => f.write_str("input value out of range"),
             Error::WindowLength => f.write_str("wrong window length"),
             Error::OutputTooShort => f.write_str("output buffer too short"),
@@ -63,3 +65,54 @@ impl core::fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// Defines [`Detail`] from its variants and their words.
+macro_rules! details {
+    ($($variant:ident => $words:literal,)*) => {
+        /// Which check refused a model or an engine: the detail of a
+        /// [`Error::Shape`], [`Error::Parameter`] or [`Error::OverCapacity`].
+        /// A value, not a string, so firmware that never prints one does not
+        /// carry the words.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Detail {
+            $(#[doc = $words] $variant,)*
+        }
+
+        impl Detail {
+            /// The detail in words.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Detail::$variant => $words,)*
+                }
+            }
+        }
+    };
+}
+
+details! {
+    LstmInputKernel => "LSTM input kernel",
+    LstmRecurrentKernel => "LSTM recurrent kernel",
+    LstmBias => "LSTM bias",
+    MatrixTooWide => "matrix wider than 511 columns",
+    EmptyStack => "empty LSTM stack",
+    NoUnits => "LSTM layer without units",
+    NoClasses => "one-hot input without classes",
+    NoFeatures => "dense input without features",
+    NoDecoderSteps => "encoder-decoder without output steps",
+    NoHeadOutputs => "head without outputs",
+    RegressionOutputs => "regression head with more than one output",
+    HeadWeights => "head weights",
+    HeadBias => "head bias",
+    RequantShift => "requantisation shift",
+    NegativeMultiplier => "negative multiplier",
+    CellFrac => "cell fraction bits",
+    CandidateFrac => "candidate fraction bits",
+    HiddenFrac => "hidden fraction bits",
+    InputScale => "input scale",
+    OutputScale => "output scale",
+    TooManyLayers => "more layers than the engine holds",
+    TooManyUnits => "more units than the engine holds",
+    TooManyFeatures => "more input features than the engine holds",
+    WindowTooLong => "window longer than the sequence buffer",
+    DecoderTooLong => "decoder longer than the sequence buffer",
+}

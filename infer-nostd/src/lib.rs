@@ -57,7 +57,7 @@ macro_rules! include_model {
     };
 }
 
-pub use error::Error;
+pub use error::{Detail, Error};
 pub use kernel::{Fixed, Float, Kernel};
 pub use layers::{LayerIter, Layers};
 pub use model::{Model, Readout, MAX_COLS};

@@ -2,7 +2,7 @@
 //! succeeds, every tensor has the length its shape says, so running the
 //! model cannot fail on the model's account.
 
-use crate::error::Error;
+use crate::error::{Detail, Error};
 use crate::format::{
     CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
     Stack, CRC32, FORMAT_VERSION, GATE_FRAC, HEADER_LEN, MAGIC, MAX_SHIFT, MAX_STACK_LAYERS,
@@ -280,16 +280,13 @@ fn validate_matrix(
     m: &Matrix,
     (rows, cols): (usize, usize),
     column_major: bool,
-    what: &'static str,
+    what: Detail,
 ) -> Result<(), Error> {
     check(
         m.rows as usize == rows && m.cols as usize == cols,
         Error::Shape(what),
     )?;
-    check(
-        cols <= MAX_COLS,
-        Error::Shape("matrix wider than 511 columns"),
-    )?;
+    check(cols <= MAX_COLS, Error::Shape(Detail::MatrixTooWide))?;
     let stored = if column_major {
         rows * cols * m.precision.bytes()
     } else {
@@ -309,11 +306,11 @@ fn validate_matrix(
     )?;
     check(
         m.shifts.iter().all(|&s| s <= MAX_SHIFT),
-        Error::Parameter("requantisation shift"),
+        Error::Parameter(Detail::RequantShift),
     )?;
     check(
         (0..stored_rows).all(|r| m.multiplier(r) >= 0),
-        Error::Parameter("negative multiplier"),
+        Error::Parameter(Detail::NegativeMultiplier),
     )
 }
 
@@ -324,21 +321,31 @@ fn validate_direction(
     one_hot: bool,
 ) -> Result<(), Error> {
     let rows = 4 * units;
-    validate_matrix(&w.input, (rows, input_cols), one_hot, "LSTM input kernel")?;
-    validate_matrix(&w.recurrent, (rows, units), false, "LSTM recurrent kernel")?;
-    check(w.bias.len() == 16 * units, Error::Shape("LSTM bias"))
+    validate_matrix(
+        &w.input,
+        (rows, input_cols),
+        one_hot,
+        Detail::LstmInputKernel,
+    )?;
+    validate_matrix(
+        &w.recurrent,
+        (rows, units),
+        false,
+        Detail::LstmRecurrentKernel,
+    )?;
+    check(w.bias.len() == 16 * units, Error::Shape(Detail::LstmBias))
 }
 
 /// Validates a stack fed by `input_cols`-wide vectors (one-hot ones when
 /// `one_hot`); returns its output width.
 fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Result<usize, Error> {
-    check(!stack.is_empty(), Error::Shape("empty LSTM stack"))?;
+    check(!stack.is_empty(), Error::Shape(Detail::EmptyStack))?;
     for layer in &stack {
         let units = layer.units as usize;
-        check(units >= 1, Error::Shape("LSTM layer without units"))?;
+        check(units >= 1, Error::Shape(Detail::NoUnits))?;
         check(
             layer.cell_frac <= UNIT_FRAC,
-            Error::Parameter("cell fraction bits"),
+            Error::Parameter(Detail::CellFrac),
         )?;
         if let CellActivation::Relu {
             candidate_frac,
@@ -347,11 +354,11 @@ fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Re
         {
             check(
                 candidate_frac <= UNIT_FRAC,
-                Error::Parameter("candidate fraction bits"),
+                Error::Parameter(Detail::CandidateFrac),
             )?;
             check(
                 hidden_frac <= UNIT_FRAC,
-                Error::Parameter("hidden fraction bits"),
+                Error::Parameter(Detail::HiddenFrac),
             )?;
         }
         validate_direction(&layer.forward, units, input_cols, one_hot)?;
@@ -367,14 +374,14 @@ fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Re
 fn validate(d: &Model) -> Result<(), Error> {
     let first_cols = match d.input {
         Input::OneHot { classes } => {
-            check(classes >= 1, Error::Shape("one-hot input without classes"))?;
+            check(classes >= 1, Error::Shape(Detail::NoClasses))?;
             classes as usize
         }
         Input::Dense { features, scale } => {
-            check(features >= 1, Error::Shape("dense input without features"))?;
+            check(features >= 1, Error::Shape(Detail::NoFeatures))?;
             check(
                 scale.is_finite() && scale > 0.0,
-                Error::Parameter("input scale"),
+                Error::Parameter(Detail::InputScale),
             )?;
             features as usize
         }
@@ -384,10 +391,7 @@ fn validate(d: &Model) -> Result<(), Error> {
     let head_cols = match d.readout {
         Readout::LastStep | Readout::EveryStep => encoder_cols,
         Readout::EncoderDecoder { steps, decoder } => {
-            check(
-                steps >= 1,
-                Error::Shape("encoder-decoder without output steps"),
-            )?;
+            check(steps >= 1, Error::Shape(Detail::NoDecoderSteps))?;
             validate_stack(decoder, encoder_cols, false)?
         }
     };
@@ -396,17 +400,14 @@ fn validate(d: &Model) -> Result<(), Error> {
 
 fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {
     let rows = head.dense.rows as usize;
-    check(rows >= 1, Error::Shape("head without outputs"))?;
+    check(rows >= 1, Error::Shape(Detail::NoHeadOutputs))?;
     if head.kind == HeadKind::Regress {
-        check(
-            rows == 1,
-            Error::Shape("regression head with more than one output"),
-        )?;
+        check(rows == 1, Error::Shape(Detail::RegressionOutputs))?;
     }
-    validate_matrix(&head.dense, (rows, cols), false, "head weights")?;
-    check(head.bias.len() == 4 * rows, Error::Shape("head bias"))?;
+    validate_matrix(&head.dense, (rows, cols), false, Detail::HeadWeights)?;
+    check(head.bias.len() == 4 * rows, Error::Shape(Detail::HeadBias))?;
     check(
         head.output_scale.is_finite() && head.output_scale > 0.0,
-        Error::Parameter("output scale"),
+        Error::Parameter(Detail::OutputScale),
     )
 }

@@ -8,7 +8,7 @@
 //! `T` steps. The encoder-decoder's repeated context is projected through
 //! the first decoder layer's input kernel once per window.
 
-use crate::error::Error;
+use crate::error::{Detail, Error};
 use crate::format::{HeadKind, Input, LstmLayer, LstmWeights};
 use crate::kernel::{Fixed, Float, Kernel, StepInput};
 use crate::layers::{Last, LayerIter, Layers};
@@ -665,32 +665,26 @@ fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> 
     // The decoder runs in the encoder's state slots (see `decode`).
     let layers = stacks.clone().map(|s| s.len()).max().unwrap_or(0);
     if layers > l {
-        return Err(Error::OverCapacity("more layers than the engine holds"));
+        return Err(Error::OverCapacity(Detail::TooManyLayers));
     }
     if stacks
         .flat_map(|s| s.iter())
         .any(|layer| layer.units as usize > h)
     {
-        return Err(Error::OverCapacity("more units than the engine holds"));
+        return Err(Error::OverCapacity(Detail::TooManyUnits));
     }
     if let Input::Dense { features, .. } = d.input() {
         if features as usize > 2 * h {
-            return Err(Error::OverCapacity(
-                "more input features than the engine holds",
-            ));
+            return Err(Error::OverCapacity(Detail::TooManyFeatures));
         }
     }
     let too_long = |bidirectional: bool, steps: usize| bidirectional && (t == 0 || steps > t);
     if too_long(d.encoder().has_bidirectional(), d.window() as usize) {
-        return Err(Error::OverCapacity(
-            "window longer than the sequence buffer",
-        ));
+        return Err(Error::OverCapacity(Detail::WindowTooLong));
     }
     if let Some((steps, decoder)) = decoder {
         if too_long(decoder.has_bidirectional(), steps) {
-            return Err(Error::OverCapacity(
-                "decoder longer than the sequence buffer",
-            ));
+            return Err(Error::OverCapacity(Detail::DecoderTooLong));
         }
     }
     Ok(())
