@@ -167,6 +167,7 @@ fn summary(out: &mut Out, s: &Stats) {
     out.stat("instructions", counter::instructions(s.ticks));
     out.stat("instructions_per_record", per_record);
     out.stat("flash_bytes", flash_bytes() as u64);
+    out.stat("code_bytes", code_bytes() as u64);
     out.stat("model_bytes", config::MODEL.len() as u64);
     out.stat("inputs_bytes", config::INPUTS.len() as u64);
     out.stat("static_bytes", stack::static_bytes() as u64);
@@ -174,6 +175,16 @@ fn summary(out: &mut Out, s: &Stats) {
     out.stat("stack_bytes", s.run_stack as u64);
     out.stat("model_struct_bytes", s.model_struct as u64);
     out.stat("engine_bytes", s.engine as u64);
+}
+
+/// Bytes of machine code: the vector table and `.text` (the rest of the
+/// flash is read-only data: the model, the inputs, tables, constants).
+fn code_bytes() -> usize {
+    extern "C" {
+        static __etext: u32;
+        static __vector_table: u32;
+    }
+    addr_of!(__etext) as usize - addr_of!(__vector_table) as usize
 }
 
 /// Bytes of flash the image occupies (vector table to the end of `.data`'s
