@@ -79,13 +79,7 @@ fn main() {
                 Duration::from_secs(300),
             );
             let per = run.stat("instructions_per_record");
-            // Multiply-accumulates one record needs: a window's timesteps,
-            // or one streamed step.
-            let steps = match task.mode {
-                Mode::Stream => 1,
-                Mode::Windows => inputs.width / model.step_width(),
-            };
-            let macs = model.macs_per_window(steps) as u64;
+            let macs = inputs.macs_per_record(&model) as u64;
             let unit = if task.mode == Mode::Stream {
                 " per step"
             } else {

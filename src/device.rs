@@ -210,6 +210,17 @@ impl Inputs {
         windows::encode(self.mode, self.width, &self.values)
     }
 
+    /// Multiply-accumulates `model` needs for one record
+    /// ([`Model::macs_per_window`] of a window's timesteps, or of one
+    /// streamed step).
+    pub fn macs_per_record(&self, model: &Model) -> usize {
+        let steps = match self.mode {
+            Mode::Stream => 1,
+            Mode::Windows => self.width / model.step_width(),
+        };
+        model.macs_per_window(steps)
+    }
+
     /// What the host engine predicts: one line of integers per record.
     pub fn host_predictions(&self, model: &Model) -> Vec<Vec<i32>> {
         let mut engine = Box::new(HostEngine::new(model.clone()).expect("host engine"));

@@ -104,8 +104,9 @@ impl Matrix<'_> {
     pub fn row_groups(&self) -> impl Iterator<Item = Group<'_>> {
         let (multipliers, _) = self.multipliers.as_chunks::<16>();
         let (shifts, _) = self.shifts.as_chunks::<4>();
-        // A row has at most 2^17 bytes (u16 columns): the size, computed
-        // so the compiler sees it is not zero, is the group's.
+        // The group's size (a row has at most 2^15 words: u16 columns of
+        // at most 2 bytes), clamped so the compiler sees it is not zero and
+        // `chunks_exact` has no panic path.
         let size = 16 * self.row_words().clamp(1, 1 << 15);
         self.values
             .chunks_exact(size)
