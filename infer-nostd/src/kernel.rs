@@ -6,9 +6,9 @@
 use crate::activation;
 use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
-    CellActivation, Head, LstmLayer, LstmWeights, Precision, GATE_FRAC, UNIT_FRAC,
+    CellActivation, Head, LstmLayer, LstmWeights, Matrix, Precision, GATE_FRAC, UNIT_FRAC,
 };
-use crate::tensor::{le_i32, pow2, Requant};
+use crate::tensor::{le_i32, pow2, Group, Requant};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -68,8 +68,15 @@ pub trait Kernel {
     );
 
     /// Every head output for the hidden vector `h` of real scale
-    /// `in_scale`: calls `emit(row, output)` row by row, in order.
-    fn head(head: &Head, h: &[Self::Value], in_scale: f32, emit: impl FnMut(usize, Self::Output));
+    /// `in_scale`: calls `emit(row, output)` row by row, in order. Uses
+    /// `scratch` for `h` laid out for the dot-product kernel where it fits.
+    fn head(
+        head: &Head,
+        h: &[Self::Value],
+        in_scale: f32,
+        scratch: &mut [Self::Value],
+        emit: impl FnMut(usize, Self::Output),
+    );
 
     /// A regression output as raw output units (the fixed engine's integer).
     fn raw_output(out: Self::Output, head: &Head) -> i32;
@@ -181,17 +188,7 @@ impl Kernel for Fixed {
         let rows = (4 * layer.units as usize).min(out.len());
         let (out, _) = out[..rows].as_chunks_mut::<4>();
         let (bias, _) = w.bias.as_chunks::<16>();
-        let m = &w.input;
-        let packed = x.len() <= scratch.len();
-        if packed {
-            m.pack_input(x, scratch);
-        }
-        for ((group, o), bias) in m.row_groups().zip(out).zip(bias) {
-            let acc = if packed {
-                m.dot4_packed(&group, scratch)
-            } else {
-                m.dot4(&group, x)
-            };
+        for ((acc, o), bias) in group_products(&w.input, x, scratch).zip(out).zip(bias) {
             *o = Self::with_bias(acc, bias);
         }
     }
@@ -200,10 +197,14 @@ impl Kernel for Fixed {
         let m = &w.input;
         let column = m.column(class);
         match m.precision {
-            Precision::Int8 => gather_column(w, column.iter().map(|&b| b as i8 as i32), out),
+            Precision::Int8 => {
+                let weights = column.iter().map(|&b| b as i8);
+                gather_column(w, weights, Requant::of_i8, out)
+            }
             Precision::Int16 => {
                 let (column, _) = column.as_chunks::<2>();
-                gather_column(w, column.iter().map(|&b| i16::from_le_bytes(b) as i32), out)
+                let weights = column.iter().map(|&b| i16::from_le_bytes(b) as i32);
+                gather_column(w, weights, Requant::of_i32, out)
             }
         }
     }
@@ -263,14 +264,19 @@ impl Kernel for Fixed {
         }
     }
 
-    fn head(head: &Head, h: &[i16], _in_scale: f32, mut emit: impl FnMut(usize, i32)) {
+    fn head(
+        head: &Head,
+        h: &[i16],
+        _in_scale: f32,
+        scratch: &mut [i16],
+        mut emit: impl FnMut(usize, i32),
+    ) {
         // Four rows at a time share the loads of `h`; the last group's
         // padding rows are left out.
-        let m = &head.dense;
         let (bias, _) = head.bias.as_chunks::<4>();
         let mut rows = bias.iter().enumerate();
-        for group in m.row_groups() {
-            for (acc, (r, b)) in m.dot4(&group, h).into_iter().zip(rows.by_ref()) {
+        for acc in group_products(&head.dense, h, scratch) {
+            for (acc, (r, b)) in acc.into_iter().zip(rows.by_ref()) {
                 emit(r, acc.saturating_add(i32::from_le_bytes(*b)));
             }
         }
@@ -281,19 +287,53 @@ impl Kernel for Fixed {
     }
 }
 
-/// Writes each row's requantised one-hot `weights` plus its bias,
-/// saturated, into `out` (rows in order, as far as all three reach).
+/// The requantised products of `m`'s row groups with `x`, in order; `x` is
+/// first laid out for the dot-product kernel in `scratch` if it fits there.
 #[inline(always)]
-fn gather_column(w: &LstmWeights, weights: impl Iterator<Item = i32>, out: &mut [i16]) {
+fn group_products<'a>(
+    m: &'a Matrix,
+    x: &'a [i16],
+    scratch: &'a mut [i16],
+) -> impl Iterator<Item = [i32; 4]> + 'a {
+    let packed = x.len() <= scratch.len();
+    if packed {
+        m.pack_input(x, scratch);
+    }
+    let scratch = &*scratch;
+    m.row_groups().map(move |group| {
+        if packed {
+            packed_product(m, &group, scratch)
+        } else {
+            m.dot4(&group, x)
+        }
+    })
+}
+
+/// [`Matrix::dot4_packed`], one copy for the per-matrix products (the
+/// recurrent step inlines its own).
+#[inline(never)]
+fn packed_product(m: &Matrix, group: &Group, packed: &[i16]) -> [i32; 4] {
+    m.dot4_packed(group, packed)
+}
+
+/// Writes each row's one-hot `weights`, requantised by `requant`, plus its
+/// bias, saturated, into `out` (rows in order, as far as all three reach).
+#[inline(always)]
+fn gather_column<W>(
+    w: &LstmWeights,
+    weights: impl Iterator<Item = W>,
+    requant: impl Fn(Requant, W) -> i32,
+    out: &mut [i16],
+) {
     let (multipliers, _) = w.input.multipliers.as_chunks::<4>();
     let (bias, _) = w.bias.as_chunks::<4>();
     let rows = multipliers.iter().zip(w.input.shifts).zip(bias);
     for ((weight, ((&m, &shift), &b)), o) in weights.zip(rows).zip(out) {
-        let requant = Requant {
+        let row = Requant {
             multiplier: i32::from_le_bytes(m),
             shift,
         };
-        *o = sat16(requant.of_i32(weight).saturating_add(i32::from_le_bytes(b)));
+        *o = sat16(requant(row, weight).saturating_add(i32::from_le_bytes(b)));
     }
 }
 
@@ -400,7 +440,13 @@ impl Kernel for Float {
         h[..n].copy_from_slice(&scratch[..n]);
     }
 
-    fn head(head: &Head, h: &[f32], in_scale: f32, mut emit: impl FnMut(usize, f32)) {
+    fn head(
+        head: &Head,
+        h: &[f32],
+        in_scale: f32,
+        _scratch: &mut [f32],
+        mut emit: impl FnMut(usize, f32),
+    ) {
         let m = &head.dense;
         for r in 0..m.rows as usize {
             let logit =

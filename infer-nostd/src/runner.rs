@@ -236,9 +236,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let n = self.model.output_steps(steps);
         let out = out.get_mut(..n).ok_or(Error::OutputTooShort)?;
         let head = *self.model.head();
-        self.run(window, steps, |k, h, scale| {
+        self.run(window, steps, |k, h, scale, scratch| {
             if let Some(slot) = out.get_mut(k) {
-                *slot = head_prediction::<K>(&head, h, scale);
+                *slot = head_prediction::<K>(&head, h, scale, scratch);
             }
         });
         Ok(n)
@@ -256,9 +256,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let rows = self.model.head_outputs();
         let out = out.get_mut(..n * rows).ok_or(Error::OutputTooShort)?;
         let head = *self.model.head();
-        self.run(window, steps, |k, h, scale| {
+        self.run(window, steps, |k, h, scale, scratch| {
             if let Some(step) = out.get_mut(k * rows..(k + 1) * rows) {
-                K::head(&head, h, scale, |r, v| {
+                K::head(&head, h, scale, scratch, |r, v| {
                     if let Some(slot) = step.get_mut(r) {
                         *slot = v;
                     }
@@ -280,8 +280,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
         let head = *self.model.head();
         let mut pred = 0;
-        self.push_with(step, |h, scale| {
-            pred = head_prediction::<K>(&head, h, scale)
+        self.push_with(step, |h, scale, scratch| {
+            pred = head_prediction::<K>(&head, h, scale, scratch)
         })?;
         Ok(pred)
     }
@@ -292,8 +292,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let out = out
             .get_mut(..self.model.head_outputs())
             .ok_or(Error::OutputTooShort)?;
-        self.push_with(step, |h, scale| {
-            K::head(&head, h, scale, |r, v| {
+        self.push_with(step, |h, scale, scratch| {
+            K::head(&head, h, scale, scratch, |r, v| {
                 if let Some(slot) = out.get_mut(r) {
                     *slot = v;
                 }
@@ -316,7 +316,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     fn push_with(
         &mut self,
         step: &[i16],
-        emit: impl FnOnce(&[K::Value], f32),
+        emit: impl FnOnce(&[K::Value], f32, &mut [K::Value]),
     ) -> Result<(), Error> {
         let d = &self.model;
         if d.encoder().has_bidirectional() || matches!(d.readout(), Readout::EncoderDecoder { .. })
@@ -341,7 +341,11 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let x = encoder_input::<K>(d, first, step, 0, cache.as_flattened_mut());
         let last = stack_step::<K, H>(&layers, x, input_scale(d), h, c, scratch);
         let out = d.encoder().output();
-        emit(layer_output(h, last, out.width()), out.scale());
+        emit(
+            layer_output(h, last, out.width()),
+            out.scale(),
+            scratch.as_mut_slice(),
+        );
         Ok(())
     }
 
@@ -360,12 +364,13 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         Ok(steps)
     }
 
-    /// Runs a checked window, calling `emit(output step, hidden vector, its scale)`.
+    /// Runs a checked window, calling `emit(output step, hidden vector, its
+    /// scale, scratch)`; the head may use the scratch buffer.
     ///
     /// The encoder's final output (the context) stays in the last encoder
     /// layer's hidden state or, when a stack is bidirectional, in row 0 of
     /// sequence buffer 0.
-    fn run(&mut self, window: &[i16], steps: usize, mut emit: impl FnMut(usize, &[K::Value], f32)) {
+    fn run(&mut self, window: &[i16], steps: usize, mut emit: impl Emit<K::Value>) {
         let d = &self.model;
         let st = &mut self.state;
         st.clear(0, L);
@@ -382,7 +387,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
             let buf = st.sequence::<K>(d, enc, Source::Window(window), steps, input_scale(d));
             if every {
                 for t in 0..steps {
-                    emit(t, seq_row(&st.seq, buf, t, width), scale);
+                    let scratch = st.scratch.as_mut_slice();
+                    emit(t, seq_row(&st.seq, buf, t, width), scale, scratch);
                 }
                 return;
             }
@@ -403,7 +409,12 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 let x = encoder_input::<K>(d, first, window, t, cache.as_flattened_mut());
                 let last = stack_step::<K, H>(&enc_layers, x, input_scale(d), h, c, scratch);
                 if every {
-                    emit(t, layer_output(h, last, width), scale);
+                    emit(
+                        t,
+                        layer_output(h, last, width),
+                        scale,
+                        scratch.as_mut_slice(),
+                    );
                 }
             }
             if every {
@@ -418,6 +429,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
                 0,
                 context(context_in_seq, &st.h, &st.seq, enc.len(), width),
                 scale,
+                st.scratch.as_mut_slice(),
             ),
             Some((steps, decoder)) => {
                 decode::<K, H, L, T>(d, decoder, steps, context_in_seq, st, &mut emit)
@@ -426,6 +438,12 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     }
 }
 
+/// What receives each output step: `(step, hidden vector, its scale,
+/// scratch)`; the scratch buffer is free for the head.
+trait Emit<V>: FnMut(usize, &[V], f32, &mut [V]) {}
+
+impl<V, F: FnMut(usize, &[V], f32, &mut [V])> Emit<V> for F {}
+
 /// Runs the decoder stack on the encoder's context.
 fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     d: &Model,
@@ -433,7 +451,7 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     steps: usize,
     context_in_seq: bool,
     st: &mut State<K::Value, H, L, T>,
-    emit: &mut impl FnMut(usize, &[K::Value], f32),
+    emit: &mut impl Emit<K::Value>,
 ) {
     let (enc_last, dec_last) = (d.encoder().output(), decoder.output());
     let (context_width, context_scale) = (enc_last.width(), enc_last.scale());
@@ -442,7 +460,8 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
         let source = Source::Context(context_width);
         let buf = st.sequence::<K>(d, decoder, source, steps, context_scale);
         for t in 0..steps {
-            emit(t, seq_row(&st.seq, buf, t, width), scale);
+            let scratch = st.scratch.as_mut_slice();
+            emit(t, seq_row(&st.seq, buf, t, width), scale, scratch);
         }
         return;
     }
@@ -472,7 +491,12 @@ fn decode<K: Kernel, const H: usize, const L: usize, const T: usize>(
     for t in 0..steps {
         let x = StepInput::Projected(cache.as_flattened());
         let last = stack_step::<K, H>(&dec_layers, x, context_scale, h, c, scratch);
-        emit(t, layer_output(h, last, width), scale);
+        emit(
+            t,
+            layer_output(h, last, width),
+            scale,
+            scratch.as_mut_slice(),
+        );
     }
 }
 
@@ -484,12 +508,17 @@ fn by_layer<const T: usize>(stack: Layers) -> bool {
 }
 
 /// The prediction of one output step: argmax class or raw regression value.
-fn head_prediction<K: Kernel>(head: &crate::format::Head, h: &[K::Value], scale: f32) -> i32 {
+fn head_prediction<K: Kernel>(
+    head: &crate::format::Head,
+    h: &[K::Value],
+    scale: f32,
+    scratch: &mut [K::Value],
+) -> i32 {
     let classify = head.kind == HeadKind::Classify;
     // The first row, then (classifying) the first of equal maxima: rows
     // come in order.
     let mut best: Option<(usize, K::Output)> = None;
-    K::head(head, h, scale, |r, v| {
+    K::head(head, h, scale, scratch, |r, v| {
         if best.is_none_or(|(_, b)| classify && v > b) {
             best = Some((r, v));
         }

@@ -31,6 +31,20 @@ impl Requant {
         requant32_fast(acc, self.multiplier, self.shift)
     }
 
+    /// The requantisation of one int8 weight (a one-hot input's product):
+    /// for shifts 8 to 31, `w` shifted left by `32 - shift` fits in i32, so
+    /// the result is one rounding multiply (`SMMULR`), as in
+    /// [`Requant::of_i32`]; other shifts take the reference, out of line.
+    #[inline(always)]
+    pub fn of_i8(self, w: i8) -> i32 {
+        let c = 32u32.wrapping_sub(self.shift as u32);
+        if c.wrapping_sub(1) < 24 {
+            let x = (w as i32) << c;
+            return ((x as i64 * self.multiplier as i64 + (1 << 31)) >> 32) as i32;
+        }
+        requant32_rare(w as i32, self.multiplier, self.shift)
+    }
+
     /// The requantisation of an int16 row's i64 accumulator.
     #[inline(always)]
     pub fn of_i64(self, acc: i64) -> i32 {
@@ -351,6 +365,25 @@ mod tests {
             (5, 2_000_000),
             |state| {
                 let w = next(state) as i16 as i32 >> (next(state) % 16);
+                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                (w, m, (next(state) % 64) as u8)
+            },
+        );
+    }
+
+    #[test]
+    fn int8_weights_requantise_as_the_reference() {
+        let of_i8 = |w, multiplier, shift| Requant { multiplier, shift }.of_i8(w);
+        let exact = |w: i8, m, s| requant32(w as i32, m, s);
+        let every_weight: [i8; 256] = core::array::from_fn(|w| w as u8 as i8);
+        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
+        assert_same(
+            of_i8,
+            exact,
+            (&every_weight, &multipliers),
+            (9, 2_000_000),
+            |state| {
+                let w = next(state) as i8;
                 let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
                 (w, m, (next(state) % 64) as u8)
             },
