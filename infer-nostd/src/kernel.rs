@@ -127,7 +127,7 @@ impl Cell {
         }
     }
 
-    /// The new (cell, hidden) state of one unit.
+    /// The new cell state of one unit, and its output gate.
     #[inline(always)]
     fn update(&self, [pi, pf, pg, po]: [i16; 4], c: i16) -> (i16, i16) {
         let i = activation::sigmoid(pi);
@@ -136,19 +136,23 @@ impl Cell {
             CellOut::Tanh { .. } => activation::tanh(pg as i32),
             CellOut::Relu(_) => pg.max(0),
         };
-        let o = activation::sigmoid(po);
         // |f c|, |i g| < 2^30: no overflow; the sum saturates to i16.
         let cell =
             sat16(mul_shift(f, c, UNIT_FRAC as u32) + self.g_shift.apply(i as i32 * g as i32));
-        let hidden = match self.out {
+        (cell, activation::sigmoid(po))
+    }
+
+    /// One unit's hidden state from its new cell state and output gate `o`.
+    #[inline(always)]
+    fn hidden(&self, cell: i16, o: i16) -> i16 {
+        match self.out {
             CellOut::Tanh { up, down } => {
                 // |cell| < 2^15, up <= 12: the shifted cell fits in i32.
                 let t = activation::tanh(down.apply((cell as i32) << up));
                 sat16(mul_shift(o, t, UNIT_FRAC as u32))
             }
             CellOut::Relu(shift) => sat16(shift.apply(o as i32 * cell.max(0) as i32)),
-        };
-        (cell, hidden)
+        }
     }
 }
 
@@ -260,7 +264,12 @@ impl Kernel for Fixed {
             // there), so the sum must saturate too.
             let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32));
             let gates = [gate(0), gate(1), gate(2), gate(3)];
+            // The output gate waits in `h` (the previous hidden state is
+            // in `scratch`) for the second pass.
             (*c, *h) = cell.update(gates, *c);
+        }
+        for (h, &c) in h[..n].iter_mut().zip(&c[..n]) {
+            *h = cell.hidden(c, *h);
         }
     }
 
