@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use infer_nostd::format::Input;
-use infer_nostd::quantise::{quantise, PrecisionPolicy};
+use infer_nostd::quantise::{quantise, FloatModel, PrecisionPolicy};
 use infer_nostd::{HostEngine, Model};
 
 use crate::random_model::{random_model, random_window, Rng, Topology};
@@ -152,12 +152,24 @@ impl Task {
     /// A random model of the task's shape, quantised with `policy` into
     /// `scratch` (the same model for the same policy every time).
     pub fn stand_in_file(&self, scratch: &Path, policy: PrecisionPolicy) -> PathBuf {
+        self.edited_stand_in_file(scratch, policy, |_| {})
+    }
+
+    /// [`stand_in_file`](Self::stand_in_file), with `edit` applied to the
+    /// float model before it is quantised.
+    pub fn edited_stand_in_file(
+        &self,
+        scratch: &Path,
+        policy: PrecisionPolicy,
+        edit: impl FnOnce(&mut FloatModel),
+    ) -> PathBuf {
         let tag = match policy {
             PrecisionPolicy::Int16 => "int16",
             _ => "int8",
         };
         let path = scratch.join(format!("{}-standin-{tag}.elsm", self.name));
-        let float = random_model(self.topology, self.units, self.classes, self.window, 0xEC40);
+        let mut float = random_model(self.topology, self.units, self.classes, self.window, 0xEC40);
+        edit(&mut float);
         let mut rng = Rng::new(0x5EED);
         let calib: Vec<Vec<f32>> = (0..64).map(|_| random_window(&float, &mut rng)).collect();
         let q = quantise(&float, &calib, policy).expect("quantise the stand-in model");

@@ -19,8 +19,9 @@ use echo_lstm::device::{
     Target, Task, TASKS,
 };
 use echo_lstm::random_model::Topology;
-use infer_nostd::quantise::PrecisionPolicy;
-use infer_nostd::Model;
+use infer_nostd::format::LstmLayer;
+use infer_nostd::quantise::{FloatOutputs, PrecisionPolicy};
+use infer_nostd::{Model, Readout};
 
 /// Fresh windows per task (at least 500).
 const WINDOWS: usize = 500;
@@ -135,11 +136,23 @@ fn stand_in_is_bit_exact_on_m4(
     scratch: &Path,
 ) {
     let path = task.stand_in_file(scratch, policy);
-    let bytes = std::fs::read(&path).expect("read the model");
+    model_is_bit_exact_on_m4(task, &path, policy, records, scratch);
+}
+
+/// Runs the model at `path` (of `task`'s shape) on `records` fresh records
+/// on the Cortex-M4 and asserts the host's predictions.
+fn model_is_bit_exact_on_m4(
+    task: &Task,
+    path: &Path,
+    policy: PrecisionPolicy,
+    records: usize,
+    scratch: &Path,
+) {
+    let bytes = std::fs::read(path).expect("read the model");
     let model = Model::from_bytes(&bytes).expect("load the model");
     let inputs = task.inputs(&model, records, 7);
     let name = format!("{}-{policy:?}", task.name);
-    let elf = build_with_inputs(Target::M4, &name, &path, &inputs, scratch);
+    let elf = build_with_inputs(Target::M4, &name, path, &inputs, scratch);
     assert_cannot_panic(&elf, &name);
     let run = run_firmware(Target::M4, &elf, TIMEOUT);
     assert_eq!(run.predictions, inputs.host_predictions(&model), "{name}");
@@ -173,6 +186,51 @@ fn every_row_remainder_is_bit_exact_on_cortex_m4() {
             stand_in_is_bit_exact_on_m4(&task, PrecisionPolicy::Int8, 100, &scratch);
         }
     }
+}
+
+#[test]
+fn a_unit_the_assembly_loop_leaves_is_bit_exact_on_cortex_m4() {
+    // The Cortex-M4's assembly unit loop requantises recurrent rows whose
+    // shift is 33 to 64 (every trained model's); a unit with a row of
+    // much larger weights (a smaller shift) stops it there, and the
+    // portable loop does that unit and the rest, in the encoder and in
+    // the decoder.
+    require_qemu();
+    let units = 24;
+    let task = Task {
+        name: "wide-recurrent-row",
+        mode: Mode::Windows,
+        topology: Topology::EncoderDecoder,
+        units,
+        classes: 10,
+        window: 5,
+    };
+    let scratch = scratch().join("wide-row");
+    let wide = 9;
+    let path = task.edited_stand_in_file(&scratch, PrecisionPolicy::Int8, |float| {
+        let FloatOutputs::EncoderDecoder { decoder, .. } = &mut float.outputs else {
+            panic!("an encoder-decoder");
+        };
+        for layer in [&mut float.encoder[0], &mut decoder[0]] {
+            // Unit `wide`'s forget-gate row, 400 times larger.
+            let row = (units + wide) * units;
+            for w in &mut layer.forward.recurrent[row..row + units] {
+                *w *= 400.0;
+            }
+        }
+    });
+    let bytes = std::fs::read(&path).expect("read the model");
+    let model = Model::from_bytes(&bytes).expect("load the model");
+    let shifts = |layer: LstmLayer| layer.forward.recurrent.shifts[..4 * units].to_vec();
+    let Readout::EncoderDecoder { decoder, .. } = model.readout() else {
+        panic!("an encoder-decoder");
+    };
+    for (stack, layer) in [("encoder", model.encoder()), ("decoder", decoder)] {
+        let shifts = shifts(layer.get(0).expect("a layer"));
+        let below: Vec<usize> = (0..4 * units).filter(|&r| shifts[r] < 33).collect();
+        assert_eq!(below, [4 * wide + 1], "{stack}: rows shifted less than 33");
+    }
+    model_is_bit_exact_on_m4(&task, &path, PrecisionPolicy::Int8, 100, &scratch);
 }
 
 #[test]

@@ -71,6 +71,25 @@ const fn sigmoid_samples<const N: usize>(low: i32) -> [i16; N] {
 /// Sigmoid samples on [-8, 10], step 1/32, Q0.15 (the last one twice).
 static SIGMOID: [i16; INTERVALS + 2] = sigmoid_samples(LOW);
 
+/// What a table lookup adds to a Q3.12 value to make its table position.
+#[cfg(arm_dsp)]
+pub(crate) const TABLE_OFFSET: i32 = -(LOW << 12);
+/// Right shift from a table position to its entry.
+#[cfg(arm_dsp)]
+pub(crate) const TABLE_STEP_SHIFT: u32 = STEP_SHIFT;
+/// The last table position tanh reads (its argument clamped there).
+#[cfg(arm_dsp)]
+pub(crate) const TABLE_END: i32 = END;
+
+/// The sigmoid table, for the assembly unit loop: a position in
+/// `0..=TABLE_END` reads entries `p >> TABLE_STEP_SHIFT` and the next, and
+/// the table has them.
+#[cfg(arm_dsp)]
+pub(crate) fn sigmoid_table() -> &'static [i16] {
+    const _: () = assert!(((END >> STEP_SHIFT) as usize) + 1 < INTERVALS + 2);
+    &SIGMOID
+}
+
 /// The table interpolated at `u` Q.12 steps past its first sample (`u`
 /// at most `table.len() - 2` samples in; a larger one reads as 0).
 #[inline(always)]

@@ -68,12 +68,16 @@ macro_rules! rows4_group {
     };
 }
 
+pub(crate) use rows4_group;
+
 /// Loads the next packed group's pairs from r10 (word-aligned) into r7 and lr.
 macro_rules! load_packed {
     () => {
         "ldm r10!, {{r7, lr}}\n"
     };
 }
+
+pub(crate) use load_packed;
 
 /// Loads the next natural-order group from r10 (any alignment) and re-pairs it into r7
 /// (x0, x2) and lr (x1, x3).

@@ -54,6 +54,11 @@ impl RoundShift {
         }
     }
 
+    /// The shift and its rounding term: `(by, 2^(by-1))` (`(0, 0)` for none).
+    pub fn parts(self) -> (u32, i32) {
+        (self.by, self.half)
+    }
+
     /// `x / 2^by` rounded half up (`|x| < 2^30`: no overflow).
     #[inline(always)]
     pub fn apply(self, x: i32) -> i32 {

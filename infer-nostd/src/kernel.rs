@@ -8,7 +8,7 @@ use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
     CellActivation, Head, LstmLayer, LstmWeights, Matrix, Precision, GATE_FRAC, UNIT_FRAC,
 };
-use crate::tensor::{le_i32, pow2, Group, Requant};
+use crate::tensor::{from, le_i32, pow2, Group, Requant};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
@@ -165,6 +165,56 @@ fn candidate_frac(layer: &LstmLayer) -> u8 {
 }
 
 impl Fixed {
+    /// The first pass of a step over units `first..` of `c` and `h`: their
+    /// gates from the input `x` and the packed previous hidden state
+    /// (`None` from the zero state), the new cell state into `c` and the
+    /// output gate into `h`. Out of line: one copy, whichever units the
+    /// assembly loop left.
+    #[inline(never)]
+    fn units_from(
+        first: usize,
+        w: &LstmWeights,
+        x: StepInput<'_, i16>,
+        previous: Option<&[i16]>,
+        cell: &Cell,
+        c: &mut [i16],
+        h: &mut [i16],
+    ) {
+        let bias = from(w.bias.as_chunks::<16>().0, first);
+        let mut input_groups = w.input.row_groups_from(first);
+        let mut projected = match x {
+            StepInput::Projected(p) => from(p.as_chunks::<4>().0, first),
+            StepInput::Vector(_) => &[],
+        }
+        .iter();
+        // Row group j is unit j's four gates.
+        let c = c.get_mut(first..).unwrap_or(&mut []);
+        let h = h.get_mut(first..).unwrap_or(&mut []);
+        let units = w
+            .recurrent
+            .row_groups_from(first)
+            .zip(bias)
+            .zip(c.iter_mut().zip(h));
+        for ((rec, bias), (c, h)) in units {
+            // Each gate's input part (with bias), saturated.
+            let input = match x {
+                StepInput::Vector(x) => input_groups
+                    .next()
+                    .map(|g| Self::with_bias(w.input.dot4(&g, x), bias)),
+                StepInput::Projected(_) => projected.next().copied(),
+            }
+            .unwrap_or([0; 4]);
+            let recurrent = previous.map_or([0; 4], |p| packed_product(&w.recurrent, &rec, p));
+            // The recurrent part is any i32 (its requantisation saturates
+            // there), so the sum must saturate too.
+            let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32));
+            let gates = [gate(0), gate(1), gate(2), gate(3)];
+            // The output gate waits in `h` (the previous hidden state is
+            // in `scratch`) for the second pass.
+            (*c, *h) = cell.update(gates, *c);
+        }
+    }
+
     /// A row group's input accumulators plus their biases, saturated to i16.
     #[inline(always)]
     fn with_bias(acc: [i32; 4], bias: &[u8; 16]) -> [i16; 4] {
@@ -234,40 +284,24 @@ impl Kernel for Fixed {
         }
         let previous = &*scratch;
         let cell = Cell::new(layer);
-        let (bias, _) = w.bias.as_chunks::<16>();
-        let mut input_groups = w.input.row_groups();
-        let mut projected = match x {
-            StepInput::Projected(p) => p.as_chunks::<4>().0.iter(),
-            StepInput::Vector(_) => [].iter(),
+        // On DSP cores the assembly loop takes the units it can; this loop
+        // does the rest.
+        #[cfg(arm_dsp)]
+        let done = match (x, &cell.out) {
+            (StepInput::Projected(p), CellOut::Tanh { .. }) => crate::dsp_lstm::lstm_units(
+                &w.recurrent,
+                (!fresh).then_some(previous),
+                p,
+                &mut c[..n],
+                &mut h[..n],
+                cell.g_shift,
+            ),
+            _ => 0,
         };
-        // Row group j is unit j's four gates.
-        let units = w
-            .recurrent
-            .row_groups()
-            .zip(bias)
-            .zip(c[..n].iter_mut().zip(&mut h[..n]));
-        for ((rec, bias), (c, h)) in units {
-            // Each gate's input part (with bias), saturated.
-            let input = match x {
-                StepInput::Vector(x) => input_groups
-                    .next()
-                    .map(|g| Self::with_bias(w.input.dot4(&g, x), bias)),
-                StepInput::Projected(_) => projected.next().copied(),
-            }
-            .unwrap_or([0; 4]);
-            let recurrent = if fresh {
-                [0; 4]
-            } else {
-                w.recurrent.dot4_packed(&rec, previous)
-            };
-            // The recurrent part is any i32 (its requantisation saturates
-            // there), so the sum must saturate too.
-            let gate = |g: usize| sat16(recurrent[g].saturating_add(input[g] as i32));
-            let gates = [gate(0), gate(1), gate(2), gate(3)];
-            // The output gate waits in `h` (the previous hidden state is
-            // in `scratch`) for the second pass.
-            (*c, *h) = cell.update(gates, *c);
-        }
+        #[cfg(not(arm_dsp))]
+        let done = 0;
+        let recurrent = (!fresh).then_some(previous);
+        Self::units_from(done, w, x, recurrent, &cell, &mut c[..n], &mut h[..n]);
         for (h, &c) in h[..n].iter_mut().zip(&c[..n]) {
             *h = cell.hidden(c, *h);
         }
@@ -318,8 +352,7 @@ fn group_products<'a>(
     })
 }
 
-/// [`Matrix::dot4_packed`], one copy for the per-matrix products (the
-/// recurrent step inlines its own).
+/// [`Matrix::dot4_packed`], one copy for every caller.
 #[inline(never)]
 fn packed_product(m: &Matrix, group: &Group, packed: &[i16]) -> [i32; 4] {
     m.dot4_packed(group, packed)

@@ -25,6 +25,8 @@ extern crate alloc;
 pub mod activation;
 #[cfg(arm_dsp)]
 mod dsp;
+#[cfg(arm_dsp)]
+mod dsp_lstm;
 mod error;
 pub mod fixed;
 pub mod format;

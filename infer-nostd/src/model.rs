@@ -296,7 +296,7 @@ fn validate_matrix(
     // The Cortex-M4 kernels load whole words of row groups.
     #[cfg(arm_dsp)]
     check(
-        column_major || m.values.as_ptr() as usize % 4 == 0,
+        column_major || (m.values.as_ptr() as usize).is_multiple_of(4),
         Error::Misaligned,
     )?;
     let stored_rows = 4 * m.groups();

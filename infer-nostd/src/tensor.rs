@@ -116,15 +116,22 @@ impl Matrix<'_> {
     /// The row groups in order, with their requantisation.
     #[inline]
     pub fn row_groups(&self) -> impl Iterator<Item = Group<'_>> {
+        self.row_groups_from(0)
+    }
+
+    /// The row groups from group `first` on (none if it is past the end).
+    #[inline]
+    pub fn row_groups_from(&self, first: usize) -> impl Iterator<Item = Group<'_>> {
         let (multipliers, _) = self.multipliers.as_chunks::<16>();
         let (shifts, _) = self.shifts.as_chunks::<4>();
         // The group's size (a row has at most 2^15 words: u16 columns of
         // at most 2 bytes), clamped so the compiler sees it is not zero and
         // `chunks_exact` has no panic path.
         let size = 16 * self.row_words().clamp(1, 1 << 15);
-        self.values
+        let values = from(self.values, first.saturating_mul(size));
+        values
             .chunks_exact(size)
-            .zip(multipliers.iter().zip(shifts))
+            .zip(from(multipliers, first).iter().zip(from(shifts, first)))
             .map(|(bytes, (multipliers, shifts))| Group {
                 bytes,
                 multipliers,
@@ -199,6 +206,12 @@ impl Matrix<'_> {
     pub fn row_scale(&self, r: usize) -> f32 {
         self.multiplier(r) as f32 * pow2(-(self.shift(r) as i32))
     }
+}
+
+/// `s` from index `first` on (empty past the end).
+#[inline(always)]
+pub(crate) fn from<T>(s: &[T], first: usize) -> &[T] {
+    s.get(first..).unwrap_or(&[])
 }
 
 /// Four int8 rows' accumulators, requantised.

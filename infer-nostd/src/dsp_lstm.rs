@@ -1,0 +1,311 @@
+//! The unit loop of an LSTM step in Arm assembly (DSP cores, `cfg(arm_dsp)`):
+//! for each unit, the recurrent product of its row group, the four
+//! requantisations, the input parts, three sigmoids and a tanh from the
+//! table, and the new cell state, in registers from start to end.
+//!
+//! It computes exactly what [`crate::kernel::Fixed`]'s portable unit loop
+//! computes (the firmware's parity test compares every output with the
+//! host's), for the common case only: a tanh cell, an int8 recurrent
+//! kernel, the input parts already projected, and recurrent rows whose
+//! requantisation shift is 33 to 64 (every trained gate row: a 150-unit
+//! layer's multipliers need 40 or so bits). A unit outside that case stops
+//! the loop; the portable code does the rest. For those rows,
+//! `round(acc * m / 2^s)` is `((hi >> t) + 1) >> 1` with `hi` the high
+//! word of `acc * m` (`SMMUL`) and `t = s - 33`: no 64-bit arithmetic and
+//! nothing to saturate (see `requant32_fast` in `tensor`).
+//!
+//! As in the portable loop, the output gate is left in `h` for the second
+//! pass that makes the hidden state.
+
+use core::arch::asm;
+
+use crate::activation;
+use crate::dsp::{load_packed, rows4_group};
+use crate::fixed::RoundShift;
+use crate::format::{Matrix, Precision};
+
+/// What the assembly reads, by offset: the loop's pointers and count
+/// (loaded into r4-r10), then the constants it keeps on its stack.
+#[repr(C)]
+#[allow(dead_code)] // Read by the assembly only.
+struct UnitLoop {
+    recurrent: *const u8,
+    multipliers: *const u8,
+    shifts: *const u8,
+    input: *const i16,
+    c: *mut i16,
+    h: *mut i16,
+    units: u32,
+    table: *const i16,
+    half: i32,
+    by: u32,
+    previous: *const i16,
+    previous_end: *const i16,
+    words_mod4: u32,
+    fresh: u32,
+}
+
+/// `sigmoid` of the Q3.12 value in `$x` (in place), from the table at r11,
+/// with r12 and lr as scratch: one `LDR` brings an entry and the next.
+macro_rules! sigmoid {
+    ($x:literal) => {
+        concat!(
+            "add r12, ",
+            $x,
+            ", #{offset}\n",
+            "lsr lr, r12, #{step}\n",
+            "ldr lr, [r11, lr, lsl #1]\n",
+            "and r12, r12, #{frac}\n",
+            "sxth ",
+            $x,
+            ", lr\n",
+            "rsb lr, ",
+            $x,
+            ", lr, asr #16\n",
+            "mul lr, lr, r12\n",
+            "add lr, lr, #{round}\n",
+            "add ",
+            $x,
+            ", ",
+            $x,
+            ", lr, asr #{step}\n",
+        )
+    };
+}
+
+/// The units of one step that the assembly can take, from the first:
+/// updates their `c` and leaves their output gate in `h`. `previous` is
+/// the packed previous hidden state (`None` from the zero state, where
+/// every recurrent product is zero), `input` the units' input parts (four
+/// per unit, with bias), `g_shift` the shift of `i * g` to the cell's
+/// fraction bits. Returns how many units it did (0 where a precondition
+/// does not hold; fewer than all at a unit whose shifts it cannot take).
+pub fn lstm_units(
+    recurrent: &Matrix,
+    previous: Option<&[i16]>,
+    input: &[i16],
+    c: &mut [i16],
+    h: &mut [i16],
+    g_shift: RoundShift,
+) -> usize {
+    let n = c
+        .len()
+        .min(h.len())
+        .min(input.len() / 4)
+        .min(recurrent.groups());
+    let words = recurrent.row_words();
+    let previous_fits =
+        previous.is_none_or(|p| p.len() >= 4 * words && (p.as_ptr() as usize).is_multiple_of(4));
+    let fits = n > 0
+        && recurrent.precision == Precision::Int8
+        && words > 0
+        && recurrent.values.len() >= n * recurrent.group_bytes()
+        && (recurrent.values.as_ptr() as usize).is_multiple_of(4)
+        && recurrent.multipliers.len() >= 16 * n
+        && recurrent.shifts.len() >= 4 * n
+        && previous_fits;
+    if !fits {
+        return 0;
+    }
+    let (by, half) = g_shift.parts();
+    let previous = previous.unwrap_or(&[]);
+    let mut task = UnitLoop {
+        recurrent: recurrent.values.as_ptr(),
+        multipliers: recurrent.multipliers.as_ptr(),
+        shifts: recurrent.shifts.as_ptr(),
+        input: input.as_ptr(),
+        c: c.as_mut_ptr(),
+        h: h.as_mut_ptr(),
+        units: n as u32,
+        table: activation::sigmoid_table().as_ptr(),
+        half,
+        by,
+        previous: previous.as_ptr(),
+        previous_end: previous.as_ptr().wrapping_add(4 * words),
+        words_mod4: (words & 3) as u32,
+        fresh: previous.is_empty() as u32,
+    };
+    let left: u32;
+    // SAFETY: every pointer covers what the loop reads or writes for `n`
+    // units (checked above: `n` row groups of `words` words, 16 bytes of
+    // multipliers and 4 of shifts, 4 input parts, one `c` and one `h` each;
+    // `4 * words` packed previous values); the row groups and the packed
+    // vector are word-aligned for `LDM`; the table lookups stay inside the
+    // table (see `activation::sigmoid_table`). The stack and r6, r7 are
+    // restored before the end.
+    unsafe {
+        asm!(
+            "push {{r6, r7}}",
+            "sub sp, sp, #36",
+            // Constants to the stack: table, half, by, previous and
+            // previous_end at sp + 0 .. 16; then the address of the
+            // product's entry for `words % 4` (sp + 20), of the loop's head
+            // (sp + 24), and two zero words (sp + 28).
+            "add r12, r0, #28",
+            "ldm r12, {{r1, r2, r3, r4, r5, r6, r7}}",
+            "stm sp, {{r1, r2, r3, r4, r5}}",
+            "adr r1, 61f",
+            "cmp r6, #1",
+            "it eq",
+            "adreq r1, 64f",
+            "cmp r6, #2",
+            "it eq",
+            "adreq r1, 63f",
+            "cmp r6, #3",
+            "it eq",
+            "adreq r1, 62f",
+            "orr r1, r1, #1",
+            "adr r2, 50f",
+            "cmp r7, #0",
+            "it ne",
+            "adrne r2, 70f",
+            "orr r2, r2, #1",
+            "movs r3, #0",
+            "movs r4, #0",
+            "add r12, sp, #20",
+            "stm r12, {{r1, r2, r3, r4}}",
+            // r4 recurrent, r5 multipliers, r6 shifts, r7 input, r8 c,
+            // r9 h, r10 units left.
+            "ldm r0, {{r4, r5, r6, r7, r8, r9, r10}}",
+            "ldr pc, [sp, #24]",
+            // A unit from a previous state. Every row's shift minus 33
+            // must be below 32 (no byte borrows then); r12 keeps them.
+            "50:",
+            "ldr r12, [r6], #4",
+            "sub r12, r12, #0x21212121",
+            "tst r12, #0xE0E0E0E0",
+            "bne 90f",
+            // The recurrent product (as in `dsp::rows4_loop`), with the
+            // loop's registers on the stack meanwhile.
+            "push {{r5, r6, r7, r8, r9, r10, r12}}",
+            "ldrd r10, r11, [sp, #40]",
+            "ldrd r0, r1, [sp, #56]",
+            "ldrd r2, r3, [sp, #56]",
+            "ldr pc, [sp, #48]",
+            "61:",
+            load_packed!(),
+            rows4_group!(),
+            "62:",
+            load_packed!(),
+            rows4_group!(),
+            "63:",
+            load_packed!(),
+            rows4_group!(),
+            "64:",
+            load_packed!(),
+            rows4_group!(),
+            "cmp r10, r11",
+            "bne 61b",
+            "pop {{r5, r6, r7, r8, r9, r10, r12}}",
+            // Requantised: ((acc * m >> 32) >> t) + 1 >> 1, t from each
+            // shift byte in turn (a shift by register reads its low byte).
+            "ldr lr, [r5], #4",
+            "smmul r0, r0, lr",
+            "asr r0, r0, r12",
+            "add r0, r0, #1",
+            "asr r0, r0, #1",
+            "lsr r12, r12, #8",
+            "ldr lr, [r5], #4",
+            "smmul r1, r1, lr",
+            "asr r1, r1, r12",
+            "add r1, r1, #1",
+            "asr r1, r1, #1",
+            "lsr r12, r12, #8",
+            "ldr lr, [r5], #4",
+            "smmul r2, r2, lr",
+            "asr r2, r2, r12",
+            "add r2, r2, #1",
+            "asr r2, r2, #1",
+            "lsr r12, r12, #8",
+            "ldr lr, [r5], #4",
+            "smmul r3, r3, lr",
+            "asr r3, r3, r12",
+            "add r3, r3, #1",
+            "asr r3, r3, #1",
+            // Plus the input parts, saturated to i16.
+            "ldrsh r12, [r7], #2",
+            "qadd r0, r0, r12",
+            "ssat r0, #16, r0",
+            "ldrsh r12, [r7], #2",
+            "qadd r1, r1, r12",
+            "ssat r1, #16, r1",
+            "ldrsh r12, [r7], #2",
+            "qadd r2, r2, r12",
+            "ssat r2, #16, r2",
+            "ldrsh r12, [r7], #2",
+            "qadd r3, r3, r12",
+            "ssat r3, #16, r3",
+            "b 80f",
+            // A unit from the zero state: the gates are the input parts.
+            "70:",
+            "ldrsh r0, [r7], #2",
+            "ldrsh r1, [r7], #2",
+            "ldrsh r2, [r7], #2",
+            "ldrsh r3, [r7], #2",
+            // Gates i, f, g, o in r0-r3.
+            "80:",
+            "ldr r11, [sp]",
+            sigmoid!("r0"),
+            sigmoid!("r1"),
+            sigmoid!("r3"),
+            "strh r3, [r9], #2",
+            // tanh(g) = +-(2 sigmoid(2|g|) - 1), with r3 the sign mask.
+            "asr r3, r2, #31",
+            "eor r2, r2, r3",
+            "sub r2, r2, r3",
+            "lsl r2, r2, #1",
+            "add r2, r2, #{offset}",
+            "cmp r2, #{end}",
+            "it hi",
+            "movhi r2, #{end}",
+            "lsr lr, r2, #{step}",
+            "ldr lr, [r11, lr, lsl #1]",
+            "and r2, r2, #{frac}",
+            "sxth r12, lr",
+            "rsb lr, r12, lr, asr #16",
+            "mul lr, lr, r2",
+            "add lr, lr, #{round}",
+            "add r2, r12, lr, asr #{step}",
+            "lsl r2, r2, #1",
+            "sub r2, r2, #32768", // one in Q0.15
+            "eor r2, r2, r3",
+            "sub r2, r2, r3",
+            // c = sat16(round(f c / 2^15) + (i g + half) >> by).
+            "ldrsh r12, [r8]",
+            "smulbb r3, r1, r12",
+            "ubfx r12, r3, #14, #1",
+            "add r3, r12, r3, asr #15",
+            "ldrd r12, lr, [sp, #4]",
+            "smlabb r0, r0, r2, r12",
+            "asr r0, r0, lr",
+            "add r0, r0, r3",
+            "ssat r0, #16, r0",
+            "strh r0, [r8], #2",
+            "subs r10, r10, #1",
+            "beq 90f",
+            "ldr pc, [sp, #24]",
+            "90:",
+            "mov r0, r10",
+            "add sp, sp, #36",
+            "pop {{r6, r7}}",
+            offset = const activation::TABLE_OFFSET,
+            end = const activation::TABLE_END,
+            step = const activation::TABLE_STEP_SHIFT,
+            frac = const (1 << activation::TABLE_STEP_SHIFT) - 1,
+            round = const 1 << (activation::TABLE_STEP_SHIFT - 1),
+            inout("r0") &mut task as *mut UnitLoop => left,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            out("lr") _,
+        );
+    }
+    n - left as usize
+}
