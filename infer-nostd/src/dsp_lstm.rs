@@ -168,6 +168,13 @@ pub fn lstm_units(
             // r9 h, r10 units left.
             "ldm r0, {{r4, r5, r6, r7, r8, r9, r10}}",
             "ldr pc, [sp, #24]",
+            // A unit from the zero state: the gates are the input parts.
+            "70:",
+            "ldrsh r0, [r7], #2",
+            "ldrsh r1, [r7], #2",
+            "ldrsh r2, [r7], #2",
+            "ldrsh r3, [r7], #2",
+            "b 80f",
             // A unit from a previous state. Every row's shift minus 33
             // must be below 32 (no byte borrows then); r12 keeps them.
             "50:",
@@ -222,26 +229,18 @@ pub fn lstm_units(
             "asr r3, r3, r12",
             "add r3, r3, #1",
             "asr r3, r3, #1",
-            // Plus the input parts, saturated to i16.
-            "ldrsh r12, [r7], #2",
-            "qadd r0, r0, r12",
+            // Plus the input parts (no overflow: each part is below 2^29),
+            // saturated to i16.
+            "ldr r12, [r7], #4",
+            "sxtah r0, r0, r12",
+            "sxtah r1, r1, r12, ror #16",
+            "ldr r12, [r7], #4",
+            "sxtah r2, r2, r12",
+            "sxtah r3, r3, r12, ror #16",
             "ssat r0, #16, r0",
-            "ldrsh r12, [r7], #2",
-            "qadd r1, r1, r12",
             "ssat r1, #16, r1",
-            "ldrsh r12, [r7], #2",
-            "qadd r2, r2, r12",
             "ssat r2, #16, r2",
-            "ldrsh r12, [r7], #2",
-            "qadd r3, r3, r12",
             "ssat r3, #16, r3",
-            "b 80f",
-            // A unit from the zero state: the gates are the input parts.
-            "70:",
-            "ldrsh r0, [r7], #2",
-            "ldrsh r1, [r7], #2",
-            "ldrsh r2, [r7], #2",
-            "ldrsh r3, [r7], #2",
             // Gates i, f, g, o in r0-r3.
             "80:",
             "ldr r11, [sp]",

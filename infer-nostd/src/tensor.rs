@@ -285,10 +285,10 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
 
 /// [`requant32`], with fewer 64-bit operations (the same value: see the
 /// tests). With `p = acc * m`, `|p| < 2^62`:
-/// - for `33 <= s <= 62` (trained gate rows), with `t = s - 32`, the
+/// - for `33 <= s <= 64` (trained gate rows), with `t = s - 33`, the
 ///   rounding bit lies in the high word `hi = floor(p / 2^32)`,
-///   `|hi| < 2^30`, so the result is `(hi + 2^(t-1)) >> t` in 32 bits,
-///   with nothing to saturate;
+///   `|hi| < 2^30`, so the result is `(hi + 2^t) >> (t + 1)`, which is
+///   `((hi >> t) + 1) >> 1`, in 32 bits, with nothing to saturate;
 /// - for `1 <= s <= 31` (one-hot input and head rows), where `acc`
 ///   shifted left by `c = 32 - s` fits in i32, one rounding multiply:
 ///   `round(acc m / 2^s) = round((acc 2^c) m / 2^32)`, at most 2^30 in
@@ -297,9 +297,9 @@ fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
 #[inline(always)]
 fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
     let t = (s as u32).wrapping_sub(33);
-    if t < 30 {
-        let p = acc as i64 * m as i64;
-        return (((p >> 32) as i32) + (1 << t)) >> (t + 1);
+    if t < 32 {
+        let hi = ((acc as i64 * m as i64) >> 32) as i32;
+        return ((hi >> t) + 1) >> 1;
     }
     let c = 32u32.wrapping_sub(s as u32);
     if c.wrapping_sub(1) < 31 {
