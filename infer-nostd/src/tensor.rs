@@ -311,7 +311,9 @@ fn requant32_fast(acc: i32, m: i32, s: u8) -> i32 {
     requant32_rare(acc, m, s)
 }
 
-/// [`requant32`] for what [`requant32_fast`] leaves out.
+/// [`requant32`] for what [`requant32_fast`] leaves out (cold: trained
+/// rows take the fast paths).
+#[cold]
 #[inline(never)]
 fn requant32_rare(acc: i32, m: i32, s: u8) -> i32 {
     requant32(acc, m, s)
