@@ -7,9 +7,9 @@
 //! computes (the firmware's parity test compares every output with the
 //! host's), for the common case only: a tanh cell, an int8 recurrent
 //! kernel, the input parts already projected, and recurrent rows whose
-//! requantisation shift is 33 to 64 (every trained gate row: a 150-unit
-//! layer's multipliers need 40 or so bits). A unit outside that case stops
-//! the loop; the portable code does the rest. For those rows,
+//! requantisation shift is 33 to 64 (trained gate rows have shifts near
+//! 40: int8 weights times Q0.15 states to Q3.12). A unit outside that case
+//! stops the loop; the portable code does the rest. For those rows,
 //! `round(acc * m / 2^s)` is `((hi >> t) + 1) >> 1` with `hi` the high
 //! word of `acc * m` (`SMMUL`) and `t = s - 33`: no 64-bit arithmetic and
 //! nothing to saturate (see `requant32_fast` in `tensor`).
@@ -47,28 +47,19 @@ struct UnitLoop {
 
 /// `sigmoid` of the Q3.12 value in `$x` (in place), from the table at r11,
 /// with r12 and lr as scratch: one `LDR` brings an entry and the next.
+#[rustfmt::skip]
 macro_rules! sigmoid {
     ($x:literal) => {
         concat!(
-            "add r12, ",
-            $x,
-            ", #{offset}\n",
+            "add r12, ", $x, ", #{offset}\n",      // table position
             "lsr lr, r12, #{step}\n",
-            "ldr lr, [r11, lr, lsl #1]\n",
-            "and r12, r12, #{frac}\n",
-            "sxth ",
-            $x,
-            ", lr\n",
-            "rsb lr, ",
-            $x,
-            ", lr, asr #16\n",
+            "ldr lr, [r11, lr, lsl #1]\n",         // entries i, i + 1
+            "and r12, r12, #{frac}\n",             // position within the step
+            "sxth ", $x, ", lr\n",
+            "rsb lr, ", $x, ", lr, asr #16\n",     // entry i + 1 - entry i
             "mul lr, lr, r12\n",
             "add lr, lr, #{round}\n",
-            "add ",
-            $x,
-            ", ",
-            $x,
-            ", lr, asr #{step}\n",
+            "add ", $x, ", ", $x, ", lr, asr #{step}\n",
         )
     };
 }
@@ -108,6 +99,7 @@ pub fn lstm_units(
         return 0;
     }
     let (by, half) = g_shift.parts();
+    let fresh = previous.is_none();
     let previous = previous.unwrap_or(&[]);
     let mut task = UnitLoop {
         recurrent: recurrent.values.as_ptr(),
@@ -123,7 +115,7 @@ pub fn lstm_units(
         previous: previous.as_ptr(),
         previous_end: previous.as_ptr().wrapping_add(4 * words),
         words_mod4: (words & 3) as u32,
-        fresh: previous.is_empty() as u32,
+        fresh: fresh as u32,
     };
     let left: u32;
     // SAFETY: every pointer covers what the loop reads or writes for `n`

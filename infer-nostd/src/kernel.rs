@@ -282,15 +282,15 @@ impl Kernel for Fixed {
         if !fresh {
             w.recurrent.pack_input(&h[..n], scratch);
         }
-        let previous = &*scratch;
+        let previous = (!fresh).then_some(&*scratch);
         let cell = Cell::new(layer);
-        // On DSP cores the assembly loop takes the units it can; this loop
-        // does the rest.
+        // On DSP cores the assembly loop takes the units it can, and
+        // `units_from` the rest.
         #[cfg(arm_dsp)]
         let done = match (x, &cell.out) {
             (StepInput::Projected(p), CellOut::Tanh { .. }) => crate::dsp_lstm::lstm_units(
                 &w.recurrent,
-                (!fresh).then_some(previous),
+                previous,
                 p,
                 &mut c[..n],
                 &mut h[..n],
@@ -300,8 +300,7 @@ impl Kernel for Fixed {
         };
         #[cfg(not(arm_dsp))]
         let done = 0;
-        let recurrent = (!fresh).then_some(previous);
-        Self::units_from(done, w, x, recurrent, &cell, &mut c[..n], &mut h[..n]);
+        Self::units_from(done, w, x, previous, &cell, &mut c[..n], &mut h[..n]);
         for (h, &c) in h[..n].iter_mut().zip(&c[..n]) {
             *h = cell.hidden(c, *h);
         }
