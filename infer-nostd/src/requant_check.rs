@@ -35,3 +35,12 @@ pub fn assert_same<A: Copy + Debug>(
         assert_eq!(fast(acc, m, s), exact(acc, m, s), "{acc:?} {m} {s}");
     }
 }
+
+/// Multipliers every check tries at every shift: the extremes of the
+/// non-negative range and 2^30.
+pub const MULTIPLIERS: [i32; 5] = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
+
+/// A non-negative multiplier of random magnitude.
+pub fn multiplier(state: &mut u64) -> i32 {
+    (next(state) as i32 & i32::MAX) >> (next(state) % 31)
+}

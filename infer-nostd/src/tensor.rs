@@ -328,7 +328,7 @@ pub fn pow2(e: i32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::requant_check::{assert_same, next};
+    use crate::requant_check::{assert_same, multiplier, next, MULTIPLIERS};
 
     #[test]
     fn fast_requantisation_equals_the_reference() {
@@ -343,15 +343,14 @@ mod tests {
             1 << 30,
             -(1 << 30),
         ];
-        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
         assert_same(
             requant32_fast,
             requant32,
-            (&edges, &multipliers),
+            (&edges, &MULTIPLIERS),
             (7, 2_000_000),
             |state| {
                 let acc = next(state) as i32 >> (next(state) % 32);
-                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                let m = multiplier(state);
                 (acc, m, (next(state) % 64) as u8)
             },
         );
@@ -371,16 +370,15 @@ mod tests {
             128,
             i16::MAX as i32,
         ];
-        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
         let of_i32 = |w, multiplier, shift| Requant { multiplier, shift }.of_i32(w);
         assert_same(
             of_i32,
             requant32,
-            (&edges, &multipliers),
+            (&edges, &MULTIPLIERS),
             (5, 2_000_000),
             |state| {
                 let w = next(state) as i16 as i32 >> (next(state) % 16);
-                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                let m = multiplier(state);
                 (w, m, (next(state) % 64) as u8)
             },
         );
@@ -391,15 +389,14 @@ mod tests {
         let of_i8 = |w, multiplier, shift| Requant { multiplier, shift }.of_i8(w);
         let exact = |w: i8, m, s| requant32(w as i32, m, s);
         let every_weight: [i8; 256] = core::array::from_fn(|w| w as u8 as i8);
-        let multipliers = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
         assert_same(
             of_i8,
             exact,
-            (&every_weight, &multipliers),
+            (&every_weight, &MULTIPLIERS),
             (9, 2_000_000),
             |state| {
                 let w = next(state) as i8;
-                let m = (next(state) as i32 & i32::MAX) >> (next(state) % 31);
+                let m = multiplier(state);
                 (w, m, (next(state) % 64) as u8)
             },
         );
