@@ -4,9 +4,9 @@
 Builds the firmware for MODEL (default: tests/models/echo-partial.elsm)
 with `-Z emit-stack-sizes` (through RUSTC_BOOTSTRAP, in its own target
 directory), reads every function's frame from the ELF's `.stack_sizes`
-section (functions compiled without it, such as compiler-builtins'
-`memcpy`, and the `push` inside the inline-assembly kernels are read from
-the machine code), takes the call graph from the disassembly (`bl` and
+section (for functions compiled without it, such as compiler-builtins'
+`memcpy`, the prologue from the machine code), adds what each body pushes
+after its prologue (the inline-assembly kernels), takes the call graph from the disassembly (`bl` and
 tail-call branches; the firmware has no indirect calls, which the script
 checks), and prints the deepest call chain from `main` with its total.
 
@@ -60,42 +60,50 @@ def registers(listed):
     return count
 
 
-# Functions, their calls and the stack their own instructions push.
-names, calls, pushed = {}, {}, {}
-current = None
+# Functions, their calls, and what their instructions push: the prologue
+# (the pushes and `sub sp` before the first branch) and, after it, the deepest extra
+# that inline assembly pushes (a running total that never drops below the
+# prologue's level, so an epilogue met first in address order does not
+# hide a later push).
+names, calls, prologue, extra = {}, {}, {}, {}
+current = opening = None
+depth = 0
 for line in tool("llvm-objdump", "-d", "--no-show-raw-insn", "--demangle", elf).splitlines():
     if m := re.match(r"^([0-9a-f]+) <(.+)>:$", line):
-        current = int(m.group(1), 16)
-        names[current], calls[current], pushed[current] = m.group(2), set(), [0, 0]
+        current, opening, depth = int(m.group(1), 16), True, 0
+        names[current], calls[current] = m.group(2), set()
+        prologue[current] = extra[current] = 0
     elif current is not None and (m := re.match(r"^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$", line)):
         op, args = m.group(1), m.group(2)
-        if op in ("blx", "bx") and re.match(r"r\d|r1[0-2]|ip", args):
+        if op in ("blx", "bx") and re.match(r"r\d|ip", args):
             sys.exit(f"indirect call in {names[current]}: {line.strip()}")
-        if (t := re.match(r"(?:bl|b|b\.w)\s+0x([0-9a-f]+)", f"{op} {args}")) and op in ("bl", "b", "b.w"):
+        if (t := re.match(r"0x([0-9a-f]+)", args)) and op in ("bl", "b", "b.w"):
             calls[current].add(int(t.group(1), 16))
-        # Running stack use of straight-line code: pushes and sp adjustments.
-        depth = pushed[current]
+        change = 0
         if op in ("push", "push.w") and (regs := re.search(r"\{(.*)\}", args)):
-            depth[0] += 4 * registers(regs.group(1))
+            change = 4 * registers(regs.group(1))
         elif op == "vpush" and (regs := re.search(r"\{(.*)\}", args)):
-            depth[0] += 8 * registers(regs.group(1))
+            change = 8 * registers(regs.group(1))
         elif op in ("sub", "sub.w", "subw") and (n := re.match(r"sp, (?:sp, )?#(\d+)", args)):
-            depth[0] += int(n.group(1))
+            change = int(n.group(1))
         elif op in ("pop", "pop.w") and (regs := re.search(r"\{(.*)\}", args)):
-            depth[0] -= 4 * registers(regs.group(1))
+            change = -4 * registers(regs.group(1))
         elif op in ("add", "add.w", "addw") and (n := re.match(r"sp, (?:sp, )?#(\d+)", args)):
-            depth[0] -= int(n.group(1))
-        depth[1] = max(depth[1], depth[0])
+            change = -int(n.group(1))
+        # The prologue: what the function pushes before its first branch.
+        opening = opening and not (op.startswith("b") or op.startswith("cb"))
+        if opening:
+            prologue[current] += max(change, 0)
+            continue
+        depth = max(0, depth + change)
+        extra[current] = max(extra[current], depth)
 
-starts = sorted(names)
 calls = {f: {t for t in ts if t in names and t != f} for f, ts in calls.items()}
 
 
 def frame(f):
-    # rustc's figure counts the prologue; the scan adds what inline
-    # assembly pushes on top of it.
-    scanned = pushed[f][1]
-    return max(recorded.get(f, 0), scanned)
+    """rustc's frame (else the prologue's), plus what inline assembly pushes."""
+    return recorded.get(f, prologue[f]) + extra[f]
 
 
 @lru_cache(maxsize=None)
@@ -119,7 +127,8 @@ for what, skip in (("loading", None), ("running", "echo_firmware::load")):
     total, chain = deepest(main, skip)
     print(f"{model.name}, {what}: deepest chain from main {total} bytes")
     for f in chain:
-        source = "recorded" if recorded.get(f, 0) >= pushed[f][1] else "machine code"
-        print(f"{frame(f):6}  {names[f][:90]}  ({source})")
+        source = "recorded" if f in recorded else "machine code"
+        pushes = f", {extra[f]} pushed in its body" if extra[f] else ""
+        print(f"{frame(f):6}  {names[f][:90]}  ({source}{pushes})")
     print(f"  + an exception at the deepest point (104 bytes of FPU context, SysTick's"
           f" {handler}): {total + 104 + handler} bytes\n")

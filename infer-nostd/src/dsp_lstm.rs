@@ -84,13 +84,17 @@ pub fn lstm_units(
         .min(h.len())
         .min(input.len() / 4)
         .min(recurrent.groups());
+    // n is at most 2^14 row groups (u16 rows) and words at most 2^15
+    // (u16 columns of at most two bytes): only the matrix's byte count
+    // could overflow a 32-bit usize.
     let words = recurrent.row_words();
     let previous_fits =
         previous.is_none_or(|p| p.len() >= 4 * words && (p.as_ptr() as usize).is_multiple_of(4));
     let fits = n > 0
         && recurrent.precision == Precision::Int8
         && words > 0
-        && recurrent.values.len() >= n * recurrent.group_bytes()
+        && n.checked_mul(recurrent.group_bytes())
+            .is_some_and(|bytes| recurrent.values.len() >= bytes)
         && (recurrent.values.as_ptr() as usize).is_multiple_of(4)
         && recurrent.multipliers.len() >= 16 * n
         && recurrent.shifts.len() >= 4 * n
