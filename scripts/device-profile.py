@@ -5,8 +5,11 @@ Builds the firmware with MODEL (default: tests/models/echo-partial.elsm)
 and its default inputs, runs it in QEMU logging every executed
 translation block, and prints executed instructions per record for the
 functions that take the most (start-up work such as the CRC check is
-listed too; divide-by-records applies to it as well), plus the hottest
-blocks with their per-record execution counts.
+listed too; divide-by-records applies to it as well), the same by engine
+function with inlining undone (each instruction counted to the innermost
+infer-nostd function its debug line is in: the step's assembly unit loop
+apart from the rest of the step), plus the hottest blocks with their
+per-record execution counts.
 
     python3 scripts/device-profile.py [MODEL]
 """
@@ -39,17 +42,18 @@ with tempfile.TemporaryDirectory() as tmp:
     # length): each translation is known by its host address, which the
     # first execution after its listing names.
     sizes, names, pcs, counts = {}, {}, {}, collections.Counter()
+    instructions = {}
     listed = None
     for line in open(log):
         if line.startswith("IN:"):
-            listed = [None, line[3:].strip(), 0]
+            listed = [line[3:].strip(), []]
         elif m := re.match(r"0x([0-9a-f]+):\s", line):
-            listed[0] = int(m.group(1), 16) if listed[0] is None else listed[0]
-            listed[2] += 1
+            listed[1].append(int(m.group(1), 16))
         elif m := re.match(r"Trace \d+: (0x[0-9a-f]+) \[[0-9a-f]+/([0-9a-f]+)/", line):
             host, pc = m.group(1), int(m.group(2), 16)
-            if listed and listed[0] == pc:
-                sizes[host], names[host], pcs[host] = listed[2], listed[1], pc
+            if listed and listed[1] and listed[1][0] == pc:
+                names[host], instructions[host] = listed
+                sizes[host], pcs[host] = len(listed[1]), pc
                 listed = None
             counts[host] += 1
 
@@ -60,6 +64,25 @@ for block, n in counts.items():
 print(f"{model.name}: {records} records; executed instructions per record")
 for function, n in by_function.most_common(12):
     print(f"{n / records:12.0f}  {demangle(function)[:110]}")
+# Every executed address, counted, then its innermost engine function.
+per_address = collections.Counter()
+for block, n in counts.items():
+    for address in instructions.get(block, []):
+        per_address[address] += n
+addresses = sorted(per_address)
+lines = subprocess.run(
+    ["llvm-symbolizer", "--obj", str(elf), "--inlining", "--functions=short", "--demangle"],
+    input="\n".join(map(hex, addresses)), capture_output=True, text=True, check=True,
+).stdout.strip().split("\n\n")
+by_engine_function = collections.Counter()
+for address, frames in zip(addresses, lines):
+    frames = frames.strip().split("\n")
+    pairs = zip(frames[0::2], frames[1::2])
+    name = next((f for f, at in pairs if "infer-nostd/src" in at), "(outside the engine)")
+    by_engine_function[name] += per_address[address]
+print("\nby engine function, inlining undone: instructions per record")
+for function, n in by_engine_function.most_common(12):
+    print(f"{n / records:12.0f}  {function[:110]}")
 print("\nhottest blocks: instructions per record, block size x executions per record")
 hot = sorted(counts, key=lambda b: -counts[b] * sizes.get(b, 0))[:15]
 for block in hot:
