@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Network;
 
 /// Where in the loop a checkpoint was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
     /// Loop iterations done (fresh batches, or sequences of the seed recipe).
     pub iteration: u64,
@@ -21,6 +21,10 @@ pub struct Position {
     pub steps: usize,
     /// Training seconds spent.
     pub seconds: f64,
+    /// The task and network shape trained (`TrainConfig::network_name`);
+    /// empty in checkpoints from before it was recorded.
+    #[serde(default)]
+    pub network: String,
 }
 
 const MODEL: &str = "model.bpk";
@@ -46,7 +50,12 @@ impl Checkpoints {
 
     /// Saves a checkpoint: written to a staging directory, then renamed
     /// over the previous one.
-    pub fn save(&self, network: &Network, optimizer: &ModuleOptimizer, at: Position) -> Result<()> {
+    pub fn save(
+        &self,
+        network: &Network,
+        optimizer: &ModuleOptimizer,
+        at: &Position,
+    ) -> Result<()> {
         let staging = self.sibling(".tmp");
         let old = self.sibling(".old");
         let _ = fs::remove_dir_all(&staging);
@@ -55,11 +64,11 @@ impl Checkpoints {
         network
             .clone()
             .save_file(staging.join(MODEL))
-            .map_err(|e| anyhow::anyhow!("saving the model checkpoint: {e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot save the model checkpoint: {e}"))?;
         optimizer
             .save(staging.join(OPTIMIZER))
-            .map_err(|e| anyhow::anyhow!("saving the optimizer checkpoint: {e:?}"))?;
-        fs::write(staging.join(POSITION), serde_json::to_string(&at)?)?;
+            .map_err(|e| anyhow::anyhow!("cannot save the optimizer checkpoint: {e}"))?;
+        fs::write(staging.join(POSITION), serde_json::to_string(at)?)?;
         let _ = fs::remove_dir_all(&old);
         if self.dir.exists() {
             fs::rename(&self.dir, &old)?;
@@ -67,6 +76,11 @@ impl Checkpoints {
         fs::rename(&staging, &self.dir)?;
         let _ = fs::remove_dir_all(&old);
         Ok(())
+    }
+
+    /// Whether a complete checkpoint exists.
+    pub fn exist(&self) -> bool {
+        self.latest().is_some()
     }
 
     /// The directory holding the latest complete checkpoint, if any (a
@@ -77,22 +91,48 @@ impl Checkpoints {
             .find(|d| d.join(POSITION).exists())
     }
 
-    /// Loads the latest checkpoint into `network` and `optimizer`.
+    /// Loads the latest checkpoint into `network` and `optimizer`, which
+    /// must be the network it was made for (named `network_name`, as
+    /// [`Position::network`]).
     pub fn load(
         &self,
         network: Network,
         optimizer: ModuleOptimizer,
+        network_name: &str,
     ) -> Result<Option<(Network, ModuleOptimizer, Position)>> {
         let Some(dir) = self.latest() else {
             return Ok(None);
         };
-        let at: Position = serde_json::from_str(&fs::read_to_string(dir.join(POSITION))?)?;
+        let position = dir.join(POSITION);
+        let at: Position = fs::read_to_string(&position)
+            .map_err(anyhow::Error::from)
+            .and_then(|text| Ok(serde_json::from_str(&text)?))
+            .with_context(|| {
+                format!(
+                    "cannot read checkpoint position {}: remove {} to start afresh",
+                    position.display(),
+                    dir.display()
+                )
+            })?;
+        let other = |made_for: &str| {
+            anyhow::anyhow!(
+                "the checkpoint in {} was made for {made_for}, not {network_name}: remove it, \
+                 or choose another --out",
+                dir.display()
+            )
+        };
+        if !at.network.is_empty() && at.network != network_name {
+            return Err(other(&at.network));
+        }
         let network = network
             .try_load_file(dir.join(MODEL))
-            .map_err(|e| anyhow::anyhow!("loading the model checkpoint: {e:?}"))?;
-        let optimizer = optimizer
-            .load(dir.join(OPTIMIZER))
-            .map_err(|e| anyhow::anyhow!("loading the optimizer checkpoint: {e:?}"))?;
+            .map_err(|_| other("another network"))?;
+        let optimizer = optimizer.load(dir.join(OPTIMIZER)).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot load the optimizer state of the checkpoint in {}: {e}",
+                dir.display()
+            )
+        })?;
         Ok(Some((network, optimizer, at)))
     }
 }

@@ -10,6 +10,9 @@ use crate::batch::Batch;
 /// Runners sized like `infer_nostd::HostEngine`.
 type HostRunner<'a, K> = Runner<'a, K, 511, 8, 32>;
 
+/// Head outputs [`FileRunner::logits`] lists at most (64 MiB of f32).
+pub const MAX_LOGITS: usize = 1 << 24;
+
 /// Which arithmetic runs the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arithmetic {
@@ -61,10 +64,17 @@ impl<'a> FileRunner<'a> {
         }
     }
 
+    /// One window of raw numbers as the engine's input (class indices, or
+    /// dense values quantised to the model's input scale, saturating).
+    fn quantised(&self, raw: &[f32]) -> Vec<i16> {
+        let model = self.model();
+        raw.iter().map(|&x| model.quantise_input(x)).collect()
+    }
+
     /// Every output step's answer for one window of raw numbers.
     pub fn predict(&mut self, raw: &[f32]) -> Result<Vec<f32>> {
         let model = self.model().clone();
-        let input: Vec<i16> = raw.iter().map(|&x| model.quantise_input(x)).collect();
+        let input = self.quantised(raw);
         let steps = input.len() / model.step_width().max(1);
         let mut out = vec![0i32; model.output_steps(steps).max(1)];
         let n = match &mut self.inner {
@@ -72,7 +82,7 @@ impl<'a> FileRunner<'a> {
             Inner::Float(r) => r.predict(&input, &mut out),
         }
         .map_err(|e| anyhow!("{e}"))?;
-        let classify = model.desc().head.kind == HeadKind::Classify;
+        let classify = model.head().kind == HeadKind::Classify;
         Ok(out[..n]
             .iter()
             .map(|&v| {
@@ -83,6 +93,35 @@ impl<'a> FileRunner<'a> {
                 }
             })
             .collect())
+    }
+
+    /// Every head output of every output step for one window of raw
+    /// numbers, step-major (`head_outputs` per step), in real units: the
+    /// logits of a classifier, the values of a regression. At most
+    /// [`MAX_LOGITS`] values.
+    pub fn logits(&mut self, raw: &[f32]) -> Result<Vec<f32>> {
+        let model = self.model().clone();
+        let input = self.quantised(raw);
+        let steps = model.output_steps(input.len() / model.step_width().max(1));
+        let len = steps.saturating_mul(model.head_outputs());
+        if len > MAX_LOGITS {
+            bail!(
+                "{steps} steps of {} outputs are too many to list (at most {MAX_LOGITS} values)",
+                model.head_outputs()
+            );
+        }
+        let n = match &mut self.inner {
+            Inner::Fixed(r) => {
+                let mut out = vec![0i32; len];
+                r.predict_logits(&input, &mut out)
+                    .map(|_| out.iter().map(|&v| model.dequantise_output(v)).collect())
+            }
+            Inner::Float(r) => {
+                let mut out = vec![0f32; len];
+                r.predict_logits(&input, &mut out).map(|_| out)
+            }
+        };
+        n.map_err(|e| anyhow!("{e}"))
     }
 
     /// Predictions for every scored step of every sample of `batch`,

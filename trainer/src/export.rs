@@ -118,7 +118,7 @@ pub fn quantise_model(model: &FloatModel, calibration: &[Vec<f32>]) -> Result<Qu
             target_agreement: TARGET_AGREEMENT,
         },
     )
-    .map_err(|e| anyhow::anyhow!("quantisation failed: {e:?}"))
+    .map_err(|e| anyhow::Error::new(e).context("cannot quantise the trained network"))
 }
 
 /// The temporary name a file is written under before its rename.

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::batch::Batch;
@@ -11,7 +11,7 @@ use crate::engine::{load, predictions_on_threads, threads, Arithmetic, FileRunne
 use crate::export::{float_model, quantise_model, write_atomically};
 use crate::model::Network;
 use crate::rng::{stream, Stream};
-use crate::score::{accuracy, agreement, float_predictions};
+use crate::score::{accuracy, agreement, breakdown, float_predictions, Breakdown};
 use crate::task::Task;
 use crate::train::samples_for;
 
@@ -92,16 +92,22 @@ fn query(task: Task, bytes: &[u8]) -> Result<Option<f32>> {
     Ok(out.first().copied())
 }
 
-/// Quantises `network`, writes it atomically to `path`, reloads it and
-/// verifies the fixed engine against the float network on `eval_windows`
-/// fresh windows.
-pub fn export(
+/// A quantised, verified model file, not yet written.
+pub struct Exported {
+    /// The model file.
+    pub bytes: Vec<u8>,
+    /// Its verification.
+    pub report: Report,
+}
+
+/// Quantises `network` and verifies the fixed engine, running the file's
+/// very bytes, against the float network on `eval_windows` fresh windows.
+pub fn quantise_and_verify(
     network: &Network,
     task: Task,
     seed: u64,
     eval_windows: usize,
-    path: &Path,
-) -> Result<Report> {
+) -> Result<Exported> {
     let float = float_model(network, &task.to_string(), task.window());
     let calibration_batch = task.batch(
         &mut stream(seed, Stream::Calibration),
@@ -111,11 +117,9 @@ pub fn export(
         .map(|i| calibration_batch.raw_input(i))
         .collect();
     let quantising = Instant::now();
-    let quantised = quantise_model(&float, &calibration)?;
+    let bytes = quantise_model(&float, &calibration)?.bytes;
     let quantise_seconds = quantising.elapsed().as_secs_f64();
-    write_atomically(path, |f| std::io::Write::write_all(f, &quantised.bytes))?;
 
-    let bytes = std::fs::read(path).with_context(|| format!("cannot reread {}", path.display()))?;
     let verifying = Instant::now();
     let eval = task.batch(
         &mut stream(seed, Stream::Verification),
@@ -126,7 +130,10 @@ pub fn export(
         let fixed =
             scope.spawn(|| predictions_on_threads(&bytes, Arithmetic::Fixed, &eval, threads()));
         let float = float_predictions(network, &eval);
-        (float, fixed.join().expect("the engine thread panicked"))
+        let fixed = fixed
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the engine thread failed")));
+        (float, fixed)
     });
     let verify_seconds = verifying.elapsed().as_secs_f64();
     let mut report = Report::scored(
@@ -138,7 +145,20 @@ pub fn export(
     )?;
     report.quantise_seconds = quantise_seconds;
     report.verify_seconds = verify_seconds;
-    Ok(report)
+    Ok(Exported { bytes, report })
+}
+
+/// [`quantise_and_verify`], then writes the file atomically to `path`.
+pub fn export(
+    network: &Network,
+    task: Task,
+    seed: u64,
+    eval_windows: usize,
+    path: &Path,
+) -> Result<Report> {
+    let exported = quantise_and_verify(network, task, seed, eval_windows)?;
+    write_atomically(path, |f| std::io::Write::write_all(f, &exported.bytes))?;
+    Ok(exported.report)
 }
 
 /// The task a model file was trained for, from its label.
@@ -152,8 +172,9 @@ pub fn file_task(bytes: &[u8]) -> Result<Task> {
 }
 
 /// Evaluates a model file on `eval_windows` fresh windows of its task:
-/// the f32 reference path as the float model, the integer engine as fixed.
-pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Report> {
+/// the f32 reference path as the float model, the integer engine as fixed;
+/// with where the fixed engine's errors lie.
+pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<(Report, Breakdown)> {
     let task = file_task(bytes)?;
     let verifying = Instant::now();
     let eval = task.batch(
@@ -166,7 +187,7 @@ pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<Rep
     let params = parameters(&load(bytes)?);
     let mut report = Report::scored(task, &eval, [&float_pred, &fixed_pred], bytes, params)?;
     report.verify_seconds = verify_seconds;
-    Ok(report)
+    Ok((report, breakdown(&fixed_pred, &eval)))
 }
 
 impl Report {

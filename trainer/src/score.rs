@@ -121,3 +121,65 @@ pub fn verdicts(model: &Network, batch: &Batch, margin: f32) -> Vec<Verdict> {
     });
     all
 }
+
+/// Where the errors of a set of predictions lie.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Breakdown {
+    /// Accuracy at each scored output position of a sample (for echo-lag,
+    /// each position of the stream), as a fraction.
+    pub per_position: Vec<f64>,
+    /// The most frequent wrong answers of a classifier, most frequent first.
+    pub confused: Vec<Confusion>,
+}
+
+/// One kind of wrong answer: `target` predicted as `predicted`, `count` times.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Confusion {
+    /// The right class.
+    pub target: u32,
+    /// The class predicted instead.
+    pub predicted: u32,
+    /// How often.
+    pub count: usize,
+}
+
+/// Confusions [`breakdown`] lists at most.
+pub const MOST_CONFUSED: usize = 5;
+
+/// The [`Breakdown`] of `predictions` (scored steps, sample-major) against
+/// the targets of `batch`.
+pub fn breakdown(predictions: &[f32], batch: &Batch) -> Breakdown {
+    let (targets, classify) = targets(batch);
+    let per_sample = batch.scored_per_sample().max(1);
+    let mut right = vec![0usize; per_sample];
+    let mut seen = vec![0usize; per_sample];
+    let mut pairs = std::collections::BTreeMap::<(u32, u32), usize>::new();
+    for (i, (&p, &t)) in predictions.iter().zip(&targets).enumerate() {
+        let position = i % per_sample;
+        seen[position] += 1;
+        if same(p, t, classify) {
+            right[position] += 1;
+        } else if classify {
+            *pairs.entry((t as u32, p as u32)).or_default() += 1;
+        }
+    }
+    let per_position = right
+        .iter()
+        .zip(&seen)
+        .map(|(&r, &n)| r as f64 / n.max(1) as f64)
+        .collect();
+    let mut confused: Vec<Confusion> = pairs
+        .into_iter()
+        .map(|((target, predicted), count)| Confusion {
+            target,
+            predicted,
+            count,
+        })
+        .collect();
+    confused.sort_by_key(|c| std::cmp::Reverse(c.count));
+    confused.truncate(MOST_CONFUSED);
+    Breakdown {
+        per_position,
+        confused,
+    }
+}

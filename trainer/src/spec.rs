@@ -124,4 +124,88 @@ impl NetworkSpec {
         };
         stack.last().map_or(0, |l| l.output_width())
     }
+
+    /// A short description: input, layers, outputs and head, such as
+    /// `one-hot 100, LSTM 20, every step, classify 100`.
+    pub fn summary(&self) -> String {
+        let stack = |layers: &[LayerSpec]| {
+            layers
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}LSTM {}{}",
+                        if l.bidirectional {
+                            "bidirectional "
+                        } else {
+                            ""
+                        },
+                        l.units,
+                        if l.relu { " relu" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let input = match self.input {
+            InputSpec::OneHot { classes } => format!("one-hot {classes}"),
+            InputSpec::Dense { features } => format!("dense {features}"),
+        };
+        let outputs = match &self.outputs {
+            OutputSpec::LastStep => "last step".to_string(),
+            OutputSpec::EveryStep => "every step".to_string(),
+            OutputSpec::EncoderDecoder { steps, decoder } => {
+                format!("{steps} steps of decoder {}", stack(decoder))
+            }
+        };
+        let head = if self.head.classify {
+            "classify"
+        } else {
+            "regress"
+        };
+        format!(
+            "{input}, {}, {outputs}, {head} {}",
+            stack(&self.encoder),
+            self.head.outputs
+        )
+    }
+
+    /// Checks that the engine can run this network: every matrix at most
+    /// [`infer_nostd::MAX_COLS`] wide, at most
+    /// [`infer_nostd::format::MAX_STACK_LAYERS`] layers per stack. Run it
+    /// before training, so a network the engine refuses is never trained.
+    pub fn check_capacity(&self) -> Result<(), String> {
+        let max_cols = infer_nostd::MAX_COLS;
+        let max_layers = infer_nostd::format::MAX_STACK_LAYERS;
+        let check_stack = |layers: &[LayerSpec], mut input: usize| {
+            if layers.len() > max_layers {
+                return Err(format!(
+                    "{} layers: the engine runs at most {max_layers} per stack",
+                    layers.len()
+                ));
+            }
+            for l in layers {
+                if l.units > max_cols || input > max_cols {
+                    return Err(format!(
+                        "a layer of {} units reading {input} values is wider than the \
+                         engine's {max_cols} columns: use fewer --units",
+                        l.units
+                    ));
+                }
+                input = l.output_width();
+            }
+            Ok(input)
+        };
+        let encoded = check_stack(&self.encoder, self.input.width())?;
+        let head_input = match &self.outputs {
+            OutputSpec::EncoderDecoder { decoder, .. } => check_stack(decoder, encoded)?,
+            _ => encoded,
+        };
+        if head_input > max_cols {
+            return Err(format!(
+                "the head reads {head_input} values, more than the engine's {max_cols} \
+                 columns: use fewer --units"
+            ));
+        }
+        Ok(())
+    }
 }

@@ -174,12 +174,35 @@ impl Task {
         }
     }
 
+    /// Timesteps of one training sample, the longest either recipe feeds
+    /// (an encoder-decoder's decoder steps included).
+    pub fn training_steps(self) -> usize {
+        match self {
+            Task::EchoLag => SEQUENCE_LEN,
+            Task::EchoPartial { k } => WINDOW + k,
+            _ => self.window(),
+        }
+    }
+
     /// Scored predictions ("windows") one sample holds: echo-lag scores
     /// every streamed step that has a previous value.
     pub fn windows_per_sample(self) -> usize {
         match self {
             Task::EchoLag => SEQUENCE_LEN - 1,
             _ => 1,
+        }
+    }
+
+    /// Updates the fast recipe typically needs to reach 100% with the
+    /// seed network (seed 1, measured: README's time-to-accuracy table),
+    /// rounded up: the expected length of a run, for its progress bar.
+    pub fn typical_steps(self) -> usize {
+        match self {
+            Task::EchoIndex { .. } => 400,
+            Task::EchoWhole => 200,
+            Task::EchoPartial { k } => 1_000 * k.saturating_sub(1),
+            Task::EchoLag => 500,
+            Task::Univariate => 1_500,
         }
     }
 

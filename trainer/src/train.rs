@@ -41,6 +41,57 @@ pub enum Recipe {
     Seed,
 }
 
+/// How training shows its progress on stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing.
+    #[default]
+    Hidden,
+    /// A progress bar (for a terminal).
+    Bar,
+    /// One line per held-out check (for logs).
+    Lines,
+}
+
+/// Training stopped at a non-finite loss (or a network too large to
+/// quantise): the learning rate is too high for the task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diverged {
+    /// The update at which it was found (0: after training).
+    pub step: usize,
+    /// What was found.
+    pub what: String,
+    /// The learning rate of the run.
+    pub learning_rate: f64,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.step > 0 {
+            write!(f, "training diverged at step {}: {}", self.step, self.what)?;
+        } else {
+            write!(f, "training diverged: {}", self.what)?;
+        }
+        write!(
+            f,
+            " (learning rate {}); try a lower --lr",
+            self.learning_rate
+        )
+    }
+}
+
+impl std::error::Error for Diverged {}
+
+/// Why a finished run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Held-out checks reached the target.
+    TargetReached,
+    /// The step cap came first.
+    StepCap,
+}
+
 /// Everything a training run needs.
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -85,8 +136,8 @@ pub struct TrainConfig {
     pub checkpoint_dir: PathBuf,
     /// Metrics log (JSON lines).
     pub metrics_path: PathBuf,
-    /// Show a progress bar.
-    pub progress: bool,
+    /// How progress is shown.
+    pub progress: Progress,
     /// burn backend.
     pub backend: Backend,
 }
@@ -116,7 +167,7 @@ impl TrainConfig {
             resume: false,
             checkpoint_dir: beside(model, ".ckpt"),
             metrics_path: beside(model, ".metrics.jsonl"),
-            progress: false,
+            progress: Progress::Hidden,
             backend: Backend::default(),
         }
     }
@@ -130,6 +181,13 @@ impl TrainConfig {
         self.max_steps = self.task.seed_schedule().sequences * updates_per_sequence;
         self.eval_every = 250;
         self
+    }
+}
+
+impl TrainConfig {
+    /// The task and network shape, as checkpoints record them.
+    pub fn network_name(&self) -> String {
+        format!("{} ({})", self.task, self.spec.summary())
     }
 }
 
@@ -154,6 +212,8 @@ pub struct Trained {
     pub accuracy: f64,
     /// Whether the target was reached.
     pub reached_target: bool,
+    /// Why training stopped.
+    pub stop_reason: StopReason,
     /// The step the run resumed from, if it did.
     pub resumed_from: Option<usize>,
     /// Seconds spent in held-out checks.
@@ -206,22 +266,29 @@ impl Run {
         state: Option<Vec<State>>,
         lr: f64,
         device: &Device,
-    ) -> Vec<State> {
+    ) -> Result<Vec<State>, Diverged> {
         let (loss, finals) = loss(&self.network, batch, state, device);
         self.last_loss = f64::from(loss.clone().into_scalar::<f32>());
+        if !self.last_loss.is_finite() {
+            return Err(Diverged {
+                step: self.at.steps + 1,
+                what: format!("the training loss became {}", self.last_loss),
+                learning_rate: lr,
+            });
+        }
         let grads = GradientsParams::from_grads(loss.backward(), &self.network);
         self.network = self.optimizer.step(lr, self.network.clone(), grads);
         self.at.steps += 1;
-        finals
+        Ok(finals)
     }
 
     /// One loop iteration: a fresh batch, or one sequence of the seed schedule.
-    fn iterate(&mut self, config: &TrainConfig, device: &Device) {
+    fn iterate(&mut self, config: &TrainConfig, device: &Device) -> Result<(), Diverged> {
         let mut rng = stream(config.seed, Stream::Train(self.at.iteration));
         match config.recipe {
             Recipe::Fast => {
                 let batch = config.task.training_batch(&mut rng, config.batch);
-                self.update(&batch, None, config.learning_rate, device);
+                self.update(&batch, None, config.learning_rate, device)?;
             }
             Recipe::Seed => {
                 let stateful = config.task.seed_schedule().stateful;
@@ -231,12 +298,13 @@ impl Run {
                         .as_ref()
                         .is_some_and(|s| s[0].hidden.dims()[0] == batch.samples);
                     let carried = if fits { state.take() } else { None };
-                    let finals = self.update(&batch, carried, config.learning_rate, device);
+                    let finals = self.update(&batch, carried, config.learning_rate, device)?;
                     state = stateful.then(|| finals.into_iter().map(State::detach).collect());
                 }
             }
         }
         self.at.iteration += 1;
+        Ok(())
     }
 }
 
@@ -342,20 +410,36 @@ fn check(
     }
 }
 
+/// A bar as long as the run is expected to be (it grows, up to the step
+/// cap, if the run goes on), or a hidden one.
 fn progress_bar(config: &TrainConfig, start: usize) -> ProgressBar {
-    if !config.progress {
+    if config.progress != Progress::Bar {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(config.max_steps as u64);
+    let expected = match config.recipe {
+        Recipe::Fast => config.task.typical_steps(),
+        Recipe::Seed => config.max_steps,
+    };
+    let bar = ProgressBar::new(expected.clamp(start.max(1), config.max_steps) as u64);
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} {prefix} [{elapsed_precise}] {bar:30} {pos}/{len} steps {msg}",
         )
-        .expect("valid template"),
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_prefix(config.task.to_string());
     bar.set_position(start as u64);
     bar
+}
+
+/// Moves `bar` to `steps`, lengthening it (doubling, up to `cap`) when the
+/// run outlasts it.
+fn advance(bar: &ProgressBar, steps: usize, cap: usize) {
+    let steps = steps as u64;
+    if bar.length().is_some_and(|len| steps > len) {
+        bar.set_length((steps * 2).min(cap as u64));
+    }
+    bar.set_position(steps);
 }
 
 /// Trains per `config`.
@@ -368,14 +452,16 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
         iteration: 0,
         steps: 0,
         seconds: 0.0,
+        network: config.network_name(),
     };
     let resumed = if config.resume {
-        checkpoints.load(network.clone(), optimizer.clone())?
+        checkpoints.load(network.clone(), optimizer.clone(), &fresh.network)?
     } else {
         None
     };
     let resumed_from = resumed.as_ref().map(|(_, _, at)| at.steps);
-    let (network, optimizer, at) = resumed.unwrap_or((network, optimizer, fresh));
+    let (network, optimizer, mut at) = resumed.unwrap_or((network, optimizer, fresh.clone()));
+    at.network = fresh.network;
     let mut run = Run {
         network,
         optimizer,
@@ -402,8 +488,8 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
     let mut check_seconds = 0.0;
     let mut clock = Instant::now();
     while run.at.steps < config.max_steps {
-        run.iterate(config, &device);
-        bar.set_position(run.at.steps as u64);
+        let iterated = run.iterate(config, &device);
+        advance(&bar, run.at.steps, config.max_steps);
         let evaluate = run.at.steps - last_eval >= config.eval_every;
         let done = run.at.steps >= config.max_steps;
         run.at.seconds += clock.elapsed().as_secs_f64();
@@ -414,6 +500,13 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
             eval_windows: None,
             seconds: run.at.seconds,
         };
+        if let Err(diverged) = iterated {
+            // The log keeps the step (its loss as null) and stays valid.
+            record.step = diverged.step;
+            log.append(&record)?;
+            bar.finish_and_clear();
+            return Err(diverged.into());
+        }
         let mut finished = false;
         if evaluate || done {
             last_eval = run.at.steps;
@@ -424,12 +517,19 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
             check_seconds += checking.elapsed().as_secs_f64();
             record.accuracy = Some(r.accuracy);
             record.eval_windows = Some(r.windows);
-            bar.set_message(format!(
+            let status = format!(
                 "loss {:.4} acc {:.2}% ({} windows)",
                 run.last_loss,
                 r.accuracy * 100.0,
                 r.windows
-            ));
+            );
+            if config.progress == Progress::Lines {
+                eprintln!(
+                    "{} step {}/{}: {status}, {:.1} s",
+                    config.task, run.at.steps, config.max_steps, run.at.seconds
+                );
+            }
+            bar.set_message(status);
             finished = passes >= CONFIRMATIONS;
             result = Some(r);
         }
@@ -437,7 +537,7 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
         if config.checkpoint_every > 0 && run.at.steps - last_checkpoint >= config.checkpoint_every
         {
             last_checkpoint = run.at.steps;
-            checkpoints.save(&run.network, &run.optimizer, run.at)?;
+            checkpoints.save(&run.network, &run.optimizer, &run.at)?;
         }
         clock = Instant::now();
         if finished {
@@ -457,6 +557,11 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
         train_seconds: run.at.seconds,
         accuracy: result.accuracy,
         reached_target: passes >= CONFIRMATIONS,
+        stop_reason: if passes >= CONFIRMATIONS {
+            StopReason::TargetReached
+        } else {
+            StopReason::StepCap
+        },
         resumed_from,
         check_seconds,
     })

@@ -92,22 +92,32 @@ impl FloatModel {
         }
     }
 
+    /// Every weight and bias tensor.
+    fn tensors(&self) -> Vec<&[f32]> {
+        let decoder: &[FloatLayer] = match &self.outputs {
+            FloatOutputs::EncoderDecoder { decoder, .. } => decoder,
+            _ => &[],
+        };
+        let mut all: Vec<&[f32]> = Vec::new();
+        for l in self.encoder.iter().chain(decoder) {
+            for w in core::iter::once(&l.forward).chain(l.backward.as_ref()) {
+                all.extend([&w.input[..], &w.recurrent[..], &w.bias[..]]);
+            }
+        }
+        all.extend([&self.head_weights[..], &self.head_bias[..]]);
+        all
+    }
+
     /// Number of weights and biases.
     pub fn parameters(&self) -> usize {
-        let layers = |stack: &[FloatLayer]| -> usize {
-            stack
-                .iter()
-                .map(|l| {
-                    let dir =
-                        |w: &FloatLstmWeights| w.input.len() + w.recurrent.len() + w.bias.len();
-                    dir(&l.forward) + l.backward.as_ref().map_or(0, dir)
-                })
-                .sum()
-        };
-        let decoder = match &self.outputs {
-            FloatOutputs::EncoderDecoder { decoder, .. } => layers(decoder),
-            _ => 0,
-        };
-        layers(&self.encoder) + decoder + self.head_weights.len() + self.head_bias.len()
+        self.tensors().iter().map(|t| t.len()).sum()
+    }
+
+    /// Whether every weight and bias is finite (a diverged training run
+    /// leaves NaN or infinity).
+    pub fn is_finite(&self) -> bool {
+        self.tensors()
+            .iter()
+            .all(|t| t.iter().all(|v| v.is_finite()))
     }
 }

@@ -61,6 +61,9 @@ pub struct Quantised {
 pub enum QuantiseError {
     /// The float model's shapes do not fit together or the format's limits.
     Shape(&'static str),
+    /// A weight, bias or calibrated range is too large (or not finite) for
+    /// the format's integers: the float model diverged.
+    OutOfRange,
     /// No calibration windows were given.
     NoCalibration,
     /// A calibration window does not fit the model.
@@ -73,12 +76,17 @@ impl core::fmt::Display for QuantiseError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             QuantiseError::Shape(what) => write!(f, "float model shape: {what}"),
+            QuantiseError::OutOfRange => f.write_str(
+                "a weight, bias or calibrated range is too large (or not finite) for the format",
+            ),
             QuantiseError::NoCalibration => f.write_str("no calibration windows"),
             QuantiseError::Window => f.write_str("calibration window does not fit the model"),
             QuantiseError::Engine(e) => write!(f, "engine refused the quantised model: {e}"),
         }
     }
 }
+
+impl core::error::Error for QuantiseError {}
 
 impl From<crate::Error> for QuantiseError {
     fn from(e: crate::Error) -> Self {
@@ -95,6 +103,9 @@ pub fn quantise(
     policy: PrecisionPolicy,
 ) -> Result<Quantised, QuantiseError> {
     check_shapes(model)?;
+    if !model.is_finite() {
+        return Err(QuantiseError::OutOfRange);
+    }
     if calibration.is_empty() {
         return Err(QuantiseError::NoCalibration);
     }
@@ -111,8 +122,7 @@ pub fn quantise(
     let (ranges, float_outputs) = calibrate_with_outputs(model, calibration);
     let sizes = tensor_sizes(model);
     let build = |precisions: &[Precision]| {
-        build::model_file(model, &ranges, precisions)
-            .ok_or(QuantiseError::Shape("value out of the format's range"))
+        build::model_file(model, &ranges, precisions).ok_or(QuantiseError::OutOfRange)
     };
     // Measures the agreement of `bytes`, built for `precisions`; with
     // `give_up_below`, a file that cannot reach it stops early.

@@ -1,0 +1,229 @@
+//! `trainer inspect`: a model file's topology, shapes, quantisation and
+//! size, as text or as one JSON object.
+
+use std::fmt;
+
+use anyhow::Result;
+use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Precision, Stack};
+use serde::Serialize;
+
+use super::model_file::read_model;
+use super::text::printable;
+use super::{InspectArgs, Outcome};
+use crate::engine::load;
+use crate::pipeline::parameters;
+
+/// Runs `trainer inspect`.
+pub fn run(args: &InspectArgs) -> Result<Outcome> {
+    let bytes = read_model(&args.model)?;
+    let summary = summarise(&bytes)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!("{summary}");
+    }
+    Ok(Outcome::Done)
+}
+
+/// A weight matrix's shape and storage.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixSummary {
+    /// Output rows.
+    pub rows: u16,
+    /// Inputs per row.
+    pub cols: u16,
+    /// `int8` or `int16`.
+    pub precision: &'static str,
+}
+
+/// One LSTM layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSummary {
+    /// Units per direction.
+    pub units: u16,
+    /// Whether a backward direction runs too.
+    pub bidirectional: bool,
+    /// `tanh` or `relu`.
+    pub activation: &'static str,
+    /// Fraction bits of the ReLU candidate and hidden state (ReLU only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relu_fracs: Option<[u8; 2]>,
+    /// Fraction bits of the cell state.
+    pub cell_frac: u8,
+    /// Input kernel (per direction).
+    pub input: MatrixSummary,
+    /// Recurrent kernel (per direction).
+    pub recurrent: MatrixSummary,
+}
+
+/// What `inspect` reports of a model file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The model's label (the task it was trained for).
+    pub label: String,
+    /// Timesteps per window; `None` for a streaming model (any length).
+    pub window: Option<u16>,
+    /// `one-hot` or `dense`.
+    pub input: &'static str,
+    /// One-hot classes, or dense features per step.
+    pub input_width: u16,
+    /// Real value of one quantised dense input step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_scale: Option<f32>,
+    /// Encoder layers, first first.
+    pub encoder: Vec<LayerSummary>,
+    /// `last-step`, `every-step` or `encoder-decoder`.
+    pub outputs: &'static str,
+    /// Output steps of an encoder-decoder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoder_steps: Option<u16>,
+    /// Decoder layers (encoder-decoder only).
+    pub decoder: Vec<LayerSummary>,
+    /// `classify` or `regress`.
+    pub head: &'static str,
+    /// The head's dense layer.
+    pub head_dense: MatrixSummary,
+    /// Real value of one head output unit.
+    pub output_scale: f32,
+    /// Weights and biases.
+    pub params: usize,
+    /// File size.
+    pub bytes: usize,
+    /// Multiply-accumulates per window (per step when streaming).
+    pub macs: usize,
+}
+
+fn matrix(m: &Matrix) -> MatrixSummary {
+    MatrixSummary {
+        rows: m.rows,
+        cols: m.cols,
+        precision: match m.precision {
+            Precision::Int8 => "int8",
+            Precision::Int16 => "int16",
+        },
+    }
+}
+
+fn layers(stack: &Stack) -> Vec<LayerSummary> {
+    stack
+        .layers
+        .iter()
+        .map(|l| {
+            let (activation, relu_fracs) = match l.activation {
+                CellActivation::Tanh => ("tanh", None),
+                CellActivation::Relu {
+                    candidate_frac,
+                    hidden_frac,
+                } => ("relu", Some([candidate_frac, hidden_frac])),
+            };
+            LayerSummary {
+                units: l.units,
+                bidirectional: l.backward.is_some(),
+                activation,
+                relu_fracs,
+                cell_frac: l.cell_frac,
+                input: matrix(&l.forward.input),
+                recurrent: matrix(&l.forward.recurrent),
+            }
+        })
+        .collect()
+}
+
+/// The summary of the model file `bytes`.
+pub fn summarise(bytes: &[u8]) -> Result<Summary> {
+    let model = load(bytes)?;
+    let d = model.desc();
+    let (input, input_width, input_scale) = match d.input {
+        Input::OneHot { classes } => ("one-hot", classes, None),
+        Input::Dense { features, scale } => ("dense", features, Some(scale)),
+    };
+    let (outputs, decoder_steps, decoder) = match &d.outputs {
+        Outputs::LastStep => ("last-step", None, Vec::new()),
+        Outputs::EveryStep => ("every-step", None, Vec::new()),
+        Outputs::EncoderDecoder { steps, decoder } => {
+            ("encoder-decoder", Some(*steps), layers(decoder))
+        }
+    };
+    Ok(Summary {
+        label: d.label.to_string(),
+        window: (d.window != 0).then_some(d.window),
+        input,
+        input_width,
+        input_scale,
+        encoder: layers(&d.encoder),
+        outputs,
+        decoder_steps,
+        decoder,
+        head: match d.head.kind {
+            HeadKind::Classify => "classify",
+            HeadKind::Regress => "regress",
+        },
+        head_dense: matrix(&d.head.dense),
+        output_scale: d.head.output_scale,
+        params: parameters(&model),
+        bytes: bytes.len(),
+        macs: model.macs_per_window(usize::from(d.window.max(1))),
+    })
+}
+
+impl fmt::Display for MatrixSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{} {}", self.rows, self.cols, self.precision)
+    }
+}
+
+fn write_layers(f: &mut fmt::Formatter<'_>, name: &str, layers: &[LayerSummary]) -> fmt::Result {
+    for (i, l) in layers.iter().enumerate() {
+        let act = match l.relu_fracs {
+            Some([c, h]) => format!("relu (candidate Q{c}, hidden Q{h})"),
+            None => l.activation.to_string(),
+        };
+        writeln!(
+            f,
+            "  {name} layer {i}: LSTM {} units{}, {act}, cell Q{}; input {}, recurrent {}",
+            l.units,
+            if l.bidirectional {
+                " x2 (bidirectional)"
+            } else {
+                ""
+            },
+            l.cell_frac,
+            l.input,
+            l.recurrent,
+        )?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "label   {}", printable(&self.label))?;
+        match self.window {
+            Some(w) => writeln!(f, "window  {w}")?,
+            None => writeln!(f, "window  any (stream)")?,
+        }
+        match self.input_scale {
+            Some(scale) => writeln!(f, "input   {} dense, scale {scale}", self.input_width)?,
+            None => writeln!(f, "input   one-hot of {}", self.input_width)?,
+        }
+        write_layers(f, "encoder", &self.encoder)?;
+        match self.decoder_steps {
+            Some(steps) => {
+                writeln!(f, "outputs encoder-decoder, context repeated {steps} times")?;
+                write_layers(f, "decoder", &self.decoder)?;
+            }
+            None => writeln!(f, "outputs {}", self.outputs.replace('-', " "))?,
+        }
+        writeln!(
+            f,
+            "head    {} dense {}, output scale {}",
+            self.head, self.head_dense, self.output_scale
+        )?;
+        writeln!(f, "params  {}", self.params)?;
+        writeln!(f, "bytes   {}", self.bytes)?;
+        match self.window {
+            Some(w) => write!(f, "MACs    {} per window of {w}", self.macs),
+            None => write!(f, "MACs    {} per step", self.macs),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Everyday use: train, eval, inspect and predict as a script and a user
+//! see them.
+
+use super::*;
+
+#[test]
+fn train_json_is_the_only_stdout_and_says_how_training_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        succeeds(trainer(["train", "--eval-windows", "500", "--json", "--out"]).arg(dir.path()));
+    let report = json(&out);
+    let path = dir.path().join("echo-whole.elsm");
+    assert_eq!(report["task"], "echo-whole");
+    assert_eq!(report["target_reached"], true);
+    assert_eq!(report["stop_reason"], "target_reached");
+    assert_eq!(report["model_path"], path.to_str().unwrap());
+    let fixed = report["fixed_accuracy"].as_f64().unwrap();
+    assert!(
+        (0.0..=1.0).contains(&fixed),
+        "accuracies are fractions: {report}"
+    );
+    for key in [
+        "float_accuracy",
+        "agreement",
+        "eval_windows",
+        "steps",
+        "params",
+        "model_bytes",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key} in {report}");
+    }
+    // Not a terminal: one progress line per held-out check.
+    let err = stderr(&out);
+    assert!(err.contains("echo-whole step 25/"), "{err}");
+    assert!(err.contains("fixed accuracy  100.00%"), "{err}");
+
+    // The plot: short ticks, the target and the stop marked.
+    let svg = std::fs::read_to_string(dir.path().join("echo-whole.svg")).unwrap();
+    assert!(svg.contains("target 100%"), "no target mark");
+    assert!(svg.contains("stop at step"), "no stop mark");
+    assert!(
+        !svg.contains("0000000"),
+        "a tick with a float's full expansion"
+    );
+    assert!(!svg.contains(".0<"), "a step tick like 150.0");
+}
+
+#[test]
+fn predict_echoes_windows_from_arguments_and_stdin() {
+    let out = succeeds(
+        trainer(["predict"])
+            .arg(model())
+            .args(["3 1 4 1 5", "9,2,6,5,3"]),
+    );
+    assert_eq!(stdout(&out), "3 1 4 1 5\n9 2 6 5 3\n");
+    let piped = with_stdin(
+        trainer(["predict"]).arg(model()),
+        b"3 1 4 1 5\r\n9 2 6 5 3\n",
+    );
+    assert_eq!(piped.stdout, out.stdout);
+}
+
+#[test]
+fn predict_json_lists_the_top_classes_of_every_step() {
+    let out = succeeds(trainer(["predict", "--json"]).arg(model()).arg("3 1 4 1 5"));
+    let window = json(&out);
+    assert_eq!(
+        window["predictions"],
+        serde_json::json!([3.0, 1.0, 4.0, 1.0, 5.0])
+    );
+    let top = window["top"].as_array().unwrap();
+    assert_eq!(top.len(), 5);
+    let first = top[0].as_array().unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0]["class"], 3);
+    assert!(first[0]["logit"].as_f64().unwrap() >= first[1]["logit"].as_f64().unwrap());
+}
+
+#[test]
+fn inspect_describes_the_file_as_text_and_json() {
+    let out = succeeds(trainer(["inspect"]).arg(model()));
+    let text = stdout(&out);
+    assert!(
+        text.contains("echo-whole") && text.contains("20 units"),
+        "{text}"
+    );
+    let summary = json(&succeeds(trainer(["inspect", "--json"]).arg(model())));
+    assert_eq!(summary["label"], "echo-whole");
+    assert_eq!(summary["window"], 5);
+    assert_eq!(summary["encoder"][0]["units"], 20);
+    assert_eq!(summary["bytes"], std::fs::metadata(model()).unwrap().len());
+}
+
+#[test]
+fn eval_breaks_accuracy_down_and_holds_a_bar() {
+    let out = succeeds(trainer(["eval", "--eval-windows", "300", "--json"]).arg(model()));
+    let report = json(&out);
+    assert_eq!(report["eval_windows"], 300);
+    assert_eq!(report["per_position"].as_array().unwrap().len(), 5);
+    assert!(report["confused"].is_array());
+
+    let out = succeeds(trainer(["eval", "--eval-windows", "300"]).arg(weak_model()));
+    let text = stdout(&out);
+    assert!(
+        text.contains("by position") && text.contains("most confused"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" as "),
+        "a weak model confuses classes: {text}"
+    );
+    fails(
+        trainer(["eval", "--eval-windows", "300", "--min-accuracy", "99"]).arg(weak_model()),
+        3,
+        "below --min-accuracy",
+    );
+}
+
+#[test]
+fn help_states_exit_codes_ranges_and_streaming() {
+    let help = stdout(&succeeds(trainer(["train", "--help"])));
+    for needle in [
+        "Exit codes",
+        "3  below the bar",
+        "1 to 511",
+        "1 to 100,000",
+        "fractions",
+    ] {
+        assert!(help.contains(needle), "`{needle}` missing from: {help}");
+    }
+    let help = stdout(&succeeds(trainer(["predict", "--help"])));
+    assert!(
+        help.contains("fresh stream") && help.contains("65,536 bytes"),
+        "{help}"
+    );
+}
+
+#[test]
+fn out_of_range_regression_inputs_are_named() {
+    let out = succeeds(
+        trainer(["predict"])
+            .arg(univariate_model())
+            .args(["70 80 90", "1000 80 90"]),
+    );
+    assert_eq!(stdout(&out).lines().count(), 2);
+    let err = stderr(&out);
+    assert!(err.contains("clipped") && err.contains("1000"), "{err}");
+    assert!(
+        !err.contains(" 80"),
+        "only the clipped value is named: {err}"
+    );
+}
