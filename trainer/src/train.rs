@@ -1,6 +1,7 @@
 //! The training loop: Adam over fresh batches (or the published stateful
 //! schedule) until a held-out accuracy target or a step cap.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -524,9 +525,14 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
                 r.windows
             );
             if config.progress == Progress::Lines {
-                eprintln!(
+                // A closed stderr must not stop training.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "{} step {}/{}: {status}, {:.1} s",
-                    config.task, run.at.steps, config.max_steps, run.at.seconds
+                    config.task,
+                    run.at.steps,
+                    config.max_steps,
+                    run.at.seconds
                 );
             }
             bar.set_message(status);

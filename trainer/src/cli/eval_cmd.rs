@@ -4,6 +4,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::console;
 use super::model_file::read_model;
 use super::{EvalArgs, Outcome};
 use crate::pipeline::{evaluate_file, Report};
@@ -36,18 +37,22 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
             min_accuracy,
             meets_min_accuracy: meets,
         };
-        println!("{}", serde_json::to_string(&output)?);
+        console::out(format_args!("{}", serde_json::to_string(&output)?))?;
     } else {
-        println!("{}\n{}", report.describe(), describe(&breakdown));
+        console::out(format_args!(
+            "{}\n{}",
+            report.describe(),
+            describe(&breakdown)
+        ))?;
     }
     if meets {
         Ok(Outcome::Done)
     } else {
-        eprintln!(
+        console::err(format_args!(
             "fixed accuracy {:.2}% is below --min-accuracy {:.2}%",
             report.fixed_accuracy * 100.0,
             args.min_accuracy.unwrap_or_default()
-        );
+        ));
         Ok(Outcome::BelowTarget)
     }
 }

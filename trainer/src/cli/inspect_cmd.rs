@@ -7,6 +7,7 @@ use anyhow::Result;
 use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Precision, Stack};
 use serde::Serialize;
 
+use super::console;
 use super::model_file::read_model;
 use super::text::printable;
 use super::{InspectArgs, Outcome};
@@ -18,9 +19,9 @@ pub fn run(args: &InspectArgs) -> Result<Outcome> {
     let bytes = read_model(&args.model)?;
     let summary = summarise(&bytes)?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        console::out(format_args!("{}", serde_json::to_string(&summary)?))?;
     } else {
-        println!("{summary}");
+        console::out(format_args!("{summary}"))?;
     }
     Ok(Outcome::Done)
 }

@@ -5,6 +5,7 @@
 //! JSON only. Inputs are bounded: model files ([`model_file`]), lines and
 //! windows ([`predict_cmd`]) and every numeric flag ([`flags`]).
 
+pub mod console;
 pub mod eval_cmd;
 pub mod flags;
 pub mod inspect_cmd;
@@ -245,7 +246,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // clap quotes the offending value whole: cut long ones.
-            eprint!("{}", text::shorten_words(&e.render().to_string()));
+            console::err(text::shorten_words(e.render().to_string().trim_end()));
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
         }
         Err(e) => {
@@ -257,8 +258,9 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::BelowTarget) => ExitCode::from(EXIT_BELOW_TARGET),
+        Err(e) if e.downcast_ref::<console::Closed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            console::err(format_args!("error: {e:#}"));
             ExitCode::from(exit_code(&e))
         }
     }

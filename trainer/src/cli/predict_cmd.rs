@@ -1,13 +1,14 @@
 //! `trainer predict`: windows from arguments or standard input, one
 //! prediction line per window, read and checked with bounded memory.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 use infer_nostd::format::{HeadKind, Input};
 use infer_nostd::Model;
 use serde::Serialize;
 
+use super::console;
 use super::model_file::read_model;
 use super::text::quote;
 use super::{Outcome, PredictArgs};
@@ -29,12 +30,10 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         Arithmetic::Fixed
     };
     let mut runner = FileRunner::new(&bytes, arithmetic)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let mut answer = |n: usize, line: &str| -> Result<()> {
         let text =
             predict_line(&mut runner, line, args.json).with_context(|| format!("window {n}"))?;
-        writeln!(out, "{text}").context("cannot write standard output")
+        console::out(text)
     };
     if args.windows.is_empty() {
         let mut lines = BoundedLines::new(std::io::stdin().lock());
@@ -192,12 +191,12 @@ fn warn_clipped(model: &Model, window: &[f32]) {
         .map(|v| v.to_string())
         .collect();
     if !outside.is_empty() {
-        eprintln!(
+        console::err(format_args!(
             "warning: {} value(s) outside the input range {lo} to {hi} the model was \
              quantised for were clipped to it: {}",
             outside.len(),
             quote(&outside.join(" "))
-        );
+        ));
     }
 }
 

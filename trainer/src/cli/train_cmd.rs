@@ -9,6 +9,7 @@ use anyhow::Result;
 use infer_nostd::quantise::QuantiseError;
 use serde::Serialize;
 
+use super::console;
 use super::{out_path, Outcome, TrainArgs, Usage};
 use crate::checkpoint::Checkpoints;
 use crate::export::write_atomically;
@@ -127,26 +128,26 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let config = config(args, &out)?;
     out_path::prepare(&out)?;
     if config.resume && !Checkpoints::new(config.checkpoint_dir.clone()).exist() {
-        eprintln!(
+        console::err(format_args!(
             "warning: --resume: no checkpoint in {}; training from the start",
             config.checkpoint_dir.display()
-        );
+        ));
     }
     let wall = Instant::now();
     let trained = train(&config)?;
     if let Some(step) = trained.resumed_from {
-        eprintln!("resumed from step {step}");
+        console::err(format_args!("resumed from step {step}"));
     }
     let reason = match trained.stop_reason {
         StopReason::TargetReached => "target reached",
         StopReason::StepCap => "step cap, target missed",
     };
-    eprintln!(
+    console::err(format_args!(
         "trained {} steps in {:.1} s: held-out accuracy {:.2}% ({reason})",
         trained.steps,
         trained.train_seconds,
         trained.accuracy * 100.0,
-    );
+    ));
     let plot = beside(&out, ".svg");
     let marks = Marks {
         target: config.target_accuracy,
@@ -177,7 +178,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let replace = reached || args.force || !out.exists();
     if replace {
         write_atomically(&out, |f| std::io::Write::write_all(f, &exported.bytes))?;
-        eprintln!(
+        console::err(format_args!(
             "wrote {} ({} bytes), {} and {} in {:.1} s (training {:.1} s, held-out checks \
              {:.1} s, quantising {:.1} s, verifying {:.1} s)",
             out.display(),
@@ -189,15 +190,15 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             report.check_seconds,
             report.quantise_seconds,
             report.verify_seconds,
-        );
+        ));
     } else {
-        eprintln!(
+        console::err(format_args!(
             "kept the existing {}: this run missed its target (--force replaces it)",
             out.display()
-        );
+        ));
     }
     if args.json {
-        eprintln!("{}", report.describe());
+        console::err(format_args!("{}", report.describe()));
         let output = TrainOutput {
             report: &report,
             target_reached: reached,
@@ -207,18 +208,18 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             metrics_path: config.metrics_path.display().to_string(),
             plot_path: plot.display().to_string(),
         };
-        println!("{}", serde_json::to_string(&output)?);
+        console::out(format_args!("{}", serde_json::to_string(&output)?))?;
     } else {
-        println!("{}", report.describe());
+        console::out(format_args!("{}", report.describe()))?;
     }
     if reached {
         Ok(Outcome::Done)
     } else {
-        eprintln!(
+        console::err(format_args!(
             "the target of {:.2}% was not reached in {} steps (exit code 3)",
             config.target_accuracy * 100.0,
             trained.steps
-        );
+        ));
         Ok(Outcome::BelowTarget)
     }
 }

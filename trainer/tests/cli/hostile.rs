@@ -284,3 +284,20 @@ fn checkpoints_of_another_run_are_refused_by_name() {
     fs::write(dir.path().join("m.ckpt/position.json"), b"{garbage").unwrap();
     fails(args("echo-whole").arg("--resume"), 1, "position.json");
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let input = "1 2 3 4 5\n".repeat(50_000);
+    let mut child = trainer(["predict"])
+        .arg(model())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away at once, as `| head -1` does after a line.
+    drop(child.stdout.take());
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    expect(out, 0, "");
+}
