@@ -193,21 +193,14 @@ fn out_paths_are_checked_before_training() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("afile");
     fs::write(&blocker, b"").unwrap();
-    let quick = [
-        "train",
-        "--max-steps",
-        "5",
-        "--eval-windows",
-        "100",
-        "--out",
-    ];
+    let quick = [&QUICK_TRAIN[..], &["--out"]].concat();
     fails(
-        trainer(quick).arg(blocker.join("m.elsm")),
+        trainer(&quick).arg(blocker.join("m.elsm")),
         1,
         "is a file, not a directory",
     );
     fails(
-        trainer(quick).arg(blocker.join("sub/m.elsm")),
+        trainer(&quick).arg(blocker.join("sub/m.elsm")),
         1,
         "is a file, not a directory",
     );
@@ -215,12 +208,12 @@ fn out_paths_are_checked_before_training() {
     // A directory (existing, or new with a trailing slash) receives TASK.elsm.
     let existing = dir.path().join("existing.elsm");
     fs::create_dir(&existing).unwrap();
-    expect(output(trainer(quick).arg(&existing)), 3, "wrote");
+    expect(output(trainer(&quick).arg(&existing)), 3, "wrote");
     assert!(existing.join("echo-whole.elsm").exists());
     assert!(existing.join("echo-whole.svg").exists());
     let mut slash = dir.path().join("new").into_os_string();
     slash.push("/");
-    expect(output(trainer(quick).arg(&slash)), 3, "wrote");
+    expect(output(trainer(&quick).arg(&slash)), 3, "wrote");
     assert!(dir.path().join("new/echo-whole.metrics.jsonl").exists());
 }
 
@@ -230,23 +223,19 @@ fn a_run_that_misses_its_target_keeps_a_good_model() {
     let path = dir.path().join("m.elsm");
     fs::copy(model(), &path).unwrap();
     let good = fs::read(&path).unwrap();
-    let quick = [
-        "train",
-        "--max-steps",
-        "5",
-        "--eval-windows",
-        "100",
-        "--json",
-        "--out",
-    ];
-    let out = expect(output(trainer(quick).arg(&path)), 3, "kept the existing");
+    let quick = [&QUICK_TRAIN[..], &["--json", "--out"]].concat();
+    let out = expect(output(trainer(&quick).arg(&path)), 3, "kept the existing");
     let report = json(&out);
     assert_eq!(report["target_reached"], false);
     assert_eq!(report["stop_reason"], "step_cap");
     assert!(report["model_path"].is_null());
     assert_eq!(fs::read(&path).unwrap(), good);
 
-    let out = expect(output(trainer(quick).arg(&path).arg("--force")), 3, "wrote");
+    let out = expect(
+        output(trainer(&quick).arg(&path).arg("--force")),
+        3,
+        "wrote",
+    );
     assert_eq!(json(&out)["model_path"], path.to_str().unwrap());
     assert_ne!(fs::read(&path).unwrap(), good);
 }

@@ -18,6 +18,9 @@ const MEMORY_KIB: u32 = 2 << 20;
 /// Seconds a command may run.
 const SECONDS: u32 = 120;
 
+/// A training run that stops long before its target, in well under a second.
+pub const QUICK_TRAIN: [&str; 5] = ["train", "--max-steps", "5", "--eval-windows", "100"];
+
 /// The trainer, under the memory and time limits, with `args`.
 pub fn trainer<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Command {
     let mut cmd = Command::new("sh");
