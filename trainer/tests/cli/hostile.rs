@@ -290,3 +290,28 @@ fn a_closed_output_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     expect(out, 0, "");
 }
+
+#[test]
+fn a_model_labelled_for_another_task_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models");
+    for entry in fs::read_dir(models).unwrap() {
+        let bytes = fs::read(entry.unwrap().path()).unwrap();
+        let loaded = infer_nostd::Model::from_bytes(&bytes).unwrap();
+        for task in trainer::task::Task::NAMES {
+            let mut desc = loaded.desc();
+            desc.label = task;
+            let path = dir.path().join("relabelled.elsm");
+            fs::write(&path, infer_nostd::format::to_file_bytes(&desc).unwrap()).unwrap();
+            let out = output(trainer(["eval", "--eval-windows", "20"]).arg(&path));
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0 | 1 | 3)),
+                "{task} on {}: {code:?} {}",
+                loaded.label(),
+                stderr(&out)
+            );
+            expect(out, code.unwrap_or(-1), "");
+        }
+    }
+}
