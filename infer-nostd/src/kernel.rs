@@ -8,33 +8,57 @@ use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
     CellActivation, Head, LstmLayer, LstmWeights, Matrix, Precision, GATE_FRAC, UNIT_FRAC,
 };
-use crate::tensor::{from, le_i32, pow2, Group, Requant};
+use crate::kernels::{self, from, Group, Requant};
+use crate::tensor::{le_i32, pow2};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
-pub enum StepInput<'x, V> {
+pub(crate) enum StepInput<'x, V> {
     /// An input vector: dense input or the previous layer's output.
     Vector(&'x [V]),
     /// The input part of every gate row, already computed (with bias): a
-    /// one-hot input's gathered column ([`Kernel::gather`]) or the
-    /// encoder-decoder's projected context ([`Kernel::project`]).
+    /// one-hot input's gathered column ([`Arithmetic::gather`]) or the
+    /// encoder-decoder's projected context ([`Arithmetic::project`]).
     Projected(&'x [V]),
 }
 
-/// One arithmetic for the LSTM step and the head.
-pub trait Kernel {
+/// One arithmetic for the LSTM step and the head: the integer engine
+/// ([`Fixed`]) or the f32 reference ([`Float`]), which a
+/// [`Runner`](crate::Runner) drives. Name it as a bound (`K: Kernel`) to
+/// write code over both.
+///
+/// Sealed: these two are its only implementations, and what they compute
+/// (a crate-private supertrait) is called by the runner only, on the
+/// weights of a model that `Model::from_bytes` validated.
+#[expect(
+    private_bounds,
+    reason = "sealed: the arithmetic is crate-private, the trait a public bound"
+)]
+pub trait Kernel: Arithmetic {
     /// A state or activation value.
     type Value: Copy + Default + core::fmt::Debug;
     /// A head output (logit or regression value).
     type Output: Copy + PartialOrd + core::fmt::Debug;
 
+    /// A regression output as raw output units (the fixed engine's integer).
+    fn raw_output(out: Self::Output, head: &Head) -> i32;
+}
+
+/// A value of kernel `K`'s arithmetic.
+type Value<K> = <K as Kernel>::Value;
+
+/// What a [`Kernel`] computes, for the runner: crate-private, so the
+/// weights are always a validated model's.
+pub(crate) trait Arithmetic {
     /// One timestep of quantised dense input as this arithmetic's vector:
     /// the raw values themselves, or converted into `buf`.
     fn dense_vector<'x>(
         raw: &'x [i16],
         scale: f32,
-        buf: &'x mut [Self::Value],
-    ) -> &'x [Self::Value];
+        buf: &'x mut [Value<Self>],
+    ) -> &'x [Value<Self>]
+    where
+        Self: Kernel;
 
     /// The input part (with bias) of every gate row for input `x.0`, whose
     /// real value per unit is `x.1`, into `out[..4 * units]`, using
@@ -42,15 +66,18 @@ pub trait Kernel {
     fn project(
         layer: &LstmLayer,
         w: &LstmWeights,
-        x: (&[Self::Value], f32),
-        out: &mut [Self::Value],
-        scratch: &mut [Self::Value],
-    );
+        x: (&[Value<Self>], f32),
+        out: &mut [Value<Self>],
+        scratch: &mut [Value<Self>],
+    ) where
+        Self: Kernel;
 
     /// The input part (with bias) of every gate row for the one-hot input
     /// `class` (already checked against the class count), into
     /// `out[..4 * units]`.
-    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [Self::Value]);
+    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [Value<Self>])
+    where
+        Self: Kernel;
 
     /// One timestep of one direction: updates `h` and `c` (`units` long),
     /// using `scratch` (at least `units` long, rounded up to whole groups
@@ -60,26 +87,25 @@ pub trait Kernel {
     fn step(
         layer: &LstmLayer,
         w: &LstmWeights,
-        x: StepInput<'_, Self::Value>,
+        x: StepInput<'_, Value<Self>>,
         in_scale: f32,
-        h: &mut [Self::Value],
-        c: &mut [Self::Value],
-        scratch: &mut [Self::Value],
-    );
+        h: &mut [Value<Self>],
+        c: &mut [Value<Self>],
+        scratch: &mut [Value<Self>],
+    ) where
+        Self: Kernel;
 
     /// Every head output for the hidden vector `h` of real scale
     /// `in_scale`: calls `emit(row, output)` row by row, in order. Uses
     /// `scratch` for `h` laid out for the dot-product kernel where it fits.
     fn head(
         head: &Head,
-        h: &[Self::Value],
+        h: &[Value<Self>],
         in_scale: f32,
-        scratch: &mut [Self::Value],
-        emit: impl FnMut(usize, Self::Output),
-    );
-
-    /// A regression output as raw output units (the fixed engine's integer).
-    fn raw_output(out: Self::Output, head: &Head) -> i32;
+        scratch: &mut [Value<Self>],
+        emit: impl FnMut(usize, <Self as Kernel>::Output),
+    ) where
+        Self: Kernel;
 }
 
 /// The integer-only engine: DESIGN.md's 16x8 scheme with per-row scales.
@@ -117,12 +143,12 @@ impl Cell {
                 up: GATE_FRAC.saturating_sub(cell_frac) as u32,
                 down: RoundShift::new(cell_frac.saturating_sub(GATE_FRAC)),
             },
-            CellActivation::Relu { hidden_frac, .. } => {
-                CellOut::Relu(RoundShift::new(UNIT_FRAC + cell_frac - hidden_frac))
+            CellActivation::Relu { .. } => {
+                CellOut::Relu(RoundShift::new(UNIT_FRAC + cell_frac - layer.hidden_frac()))
             }
         };
         Cell {
-            g_shift: RoundShift::new(UNIT_FRAC + candidate_frac(layer) - cell_frac),
+            g_shift: RoundShift::new(UNIT_FRAC + layer.activation.candidate_frac() - cell_frac),
             out,
         }
     }
@@ -153,14 +179,6 @@ impl Cell {
             }
             CellOut::Relu(shift) => sat16(shift.apply(o as i32 * cell.max(0) as i32)),
         }
-    }
-}
-
-/// Fraction bits of a layer's candidate value.
-fn candidate_frac(layer: &LstmLayer) -> u8 {
-    match layer.activation {
-        CellActivation::Tanh => UNIT_FRAC,
-        CellActivation::Relu { candidate_frac, .. } => candidate_frac,
     }
 }
 
@@ -228,6 +246,12 @@ impl Kernel for Fixed {
     type Value = i16;
     type Output = i32;
 
+    fn raw_output(out: i32, _head: &Head) -> i32 {
+        out
+    }
+}
+
+impl Arithmetic for Fixed {
     fn dense_vector<'x>(raw: &'x [i16], _scale: f32, _buf: &'x mut [i16]) -> &'x [i16] {
         raw
     }
@@ -284,11 +308,10 @@ impl Kernel for Fixed {
         }
         let previous = (!fresh).then_some(&*scratch);
         let cell = Cell::new(layer);
-        // On DSP cores the assembly loop takes the units it can, and
-        // `units_from` the rest.
-        #[cfg(arm_dsp)]
+        // The target's unit loop (the assembly one on DSP cores) takes the
+        // units it can, and `units_from` the rest.
         let done = match (x, &cell.out) {
-            (StepInput::Projected(p), CellOut::Tanh { .. }) => crate::dsp_lstm::lstm_units(
+            (StepInput::Projected(p), CellOut::Tanh { .. }) => kernels::lstm_units(
                 &w.recurrent,
                 previous,
                 p,
@@ -298,8 +321,6 @@ impl Kernel for Fixed {
             ),
             _ => 0,
         };
-        #[cfg(not(arm_dsp))]
-        let done = 0;
         Self::units_from(done, w, x, previous, &cell, &mut c[..n], &mut h[..n]);
         for (h, &c) in h[..n].iter_mut().zip(&c[..n]) {
             *h = cell.hidden(c, *h);
@@ -322,10 +343,6 @@ impl Kernel for Fixed {
                 emit(r, acc.saturating_add(i32::from_le_bytes(*b)));
             }
         }
-    }
-
-    fn raw_output(out: i32, _head: &Head) -> i32 {
-        out
     }
 }
 
@@ -420,6 +437,12 @@ impl Kernel for Float {
     type Value = f32;
     type Output = f32;
 
+    fn raw_output(out: f32, head: &Head) -> i32 {
+        libm::roundf(out / head.output_scale) as i32
+    }
+}
+
+impl Arithmetic for Float {
     fn dense_vector<'x>(raw: &'x [i16], scale: f32, buf: &'x mut [f32]) -> &'x [f32] {
         for (dst, &v) in buf.iter_mut().zip(raw) {
             *dst = v as f32 * scale;
@@ -494,9 +517,5 @@ impl Kernel for Float {
                 m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32;
             emit(r, logit * head.output_scale);
         }
-    }
-
-    fn raw_output(out: f32, head: &Head) -> i32 {
-        libm::roundf(out / head.output_scale) as i32
     }
 }
