@@ -70,12 +70,11 @@ impl Matrix<'_> {
     /// of four values where `out` has room.
     #[inline]
     pub(crate) fn pack_input(&self, x: &[i16], out: &mut [i16]) {
-        match self.precision {
-            #[cfg(arm_dsp)]
-            Precision::Int8 => arm_dsp::pack_i8(copy_padded(x, out)),
-            _ => {
-                copy_padded(x, out);
-            }
+        #[cfg_attr(not(arm_dsp), expect(unused_variables, reason = "a copy is all"))]
+        let packed = copy_padded(x, out);
+        #[cfg(arm_dsp)]
+        if self.precision == Precision::Int8 {
+            arm_dsp::pack_i8(packed);
         }
     }
 

@@ -18,16 +18,22 @@ pub(super) struct Forward<'a, const L: usize> {
 }
 
 impl<'a, const L: usize> Forward<'a, L> {
-    /// The first `L` layers of `stack`, or none if it does not run time-major
-    /// (it has a bidirectional layer).
+    /// The first `L` layers of `stack`, decoded, or none if it does not run
+    /// time-major (it has a bidirectional layer). Out of line: one copy for
+    /// the encoder and the decoder, and the decoding's stack apart from
+    /// the caller's.
+    #[inline(never)]
     pub(super) fn new(stack: Layers<'a>) -> Self {
-        let mut layers = stack
-            .iter()
-            .filter(|_| !stack.has_bidirectional())
-            .map(|layer| Direction::new(&layer, layer.forward));
-        Forward {
-            layers: core::array::from_fn(|_| layers.next()),
+        // Element by element: only each `None`'s tag is written.
+        let mut forward = Forward {
+            layers: core::array::from_fn(|_| None),
+        };
+        if !stack.has_bidirectional() {
+            for (slot, layer) in forward.layers.iter_mut().zip(stack.iter()) {
+                *slot = Some(Direction::new(&layer, layer.forward));
+            }
         }
+        forward
     }
 
     /// The layers in order.
