@@ -11,7 +11,11 @@ use crate::model::Model;
 /// A forward-only stack's layers, decoded (the file keeps its stacks
 /// encoded): the runner decodes its encoder once, when it is made, and a
 /// decoder once per window, so no timestep decodes a layer. Each is
-/// [`Direction`]'s few words: the shape and the forward weights.
+/// [`Direction`]'s few words (96 bytes on a 32-bit target): the shape and
+/// the forward weights. Measured on the Cortex-M4 (`device_bench`),
+/// decoding a layer costs about 4,400 instructions: echo-index took 47,855
+/// instructions per window and echo-lag 40,620 per streamed step when
+/// each window or step decoded it, 43,468 and 35,346 with it held.
 pub(super) struct Forward<'a, const L: usize> {
     /// The layers in order, then `None`.
     layers: [Option<Direction<'a>>; L],
