@@ -1,5 +1,7 @@
 //! The fixed-point pass stays in range for any model the format admits and
-//! any input, and saturates where `fixed.rs` and `activation.rs` say.
+//! any input, and saturates where `fixed.rs` and `activation.rs` say (the
+//! dot products at their extremes are checked beside the kernels, in
+//! `infer-nostd/src/kernels`).
 //!
 //! Models here are built by hand from the format types (not through the
 //! quantiser), with weights, multipliers, shifts, biases and fraction bits
@@ -20,7 +22,7 @@ use infer_nostd::format::{
     to_file_bytes, CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix,
     ModelDesc, Outputs, Precision, Stack, MAX_SHIFT, UNIT_FRAC,
 };
-use infer_nostd::{Engine, Model, MAX_COLS};
+use infer_nostd::{Engine, Model};
 use proptest::prelude::*;
 
 /// Values drawn towards the format's limits.
@@ -417,60 +419,6 @@ proptest! {
         let owned = OwnedModel::new(shape.clone());
         let file = to_file_bytes(&owned.desc()).unwrap();
         run_extremes(&file, &shape)?;
-    }
-
-    /// The int8 dot product holds in i32 for the widest row (511 columns)
-    /// at the extremes, and both requantisations match exact arithmetic.
-    #[test]
-    fn dot4_is_exact_then_saturates(
-        cols in 1usize..=MAX_COLS,
-        seed in any::<u64>(),
-        int16 in any::<bool>(),
-    ) {
-        let mut x = Extremes(Rng::new(seed));
-        // Make most rows all-extreme: every weight and input the same corner.
-        let corner = x.0.below(3);
-        let precision = if int16 { Precision::Int16 } else { Precision::Int8 };
-        let (w, v): (Vec<i32>, Vec<i16>) = (0..cols)
-            .map(|_| match corner {
-                0 => (if int16 { i16::MIN as i32 } else { -128 }, i16::MIN),
-                1 => (if int16 { i16::MIN as i32 } else { -128 }, i16::MAX),
-                _ => {
-                    let b = x.weight(precision);
-                    let w = if int16 { i16::from_le_bytes([b[0], b[1]]) as i32 } else { b[0] as i8 as i32 };
-                    (w, x.input())
-                }
-            })
-            .unzip();
-        let (m, s) = (x.multiplier(), x.shift());
-        let multipliers: Vec<u8> = (0..4).flat_map(|_| m.to_le_bytes()).collect();
-        let shifts = [s; 4];
-        // One row group: the row four times.
-        let mut matrix = Matrix {
-            rows: 4,
-            cols: cols as u16,
-            precision,
-            align: &[],
-            values: &[],
-            multipliers: &multipliers,
-            shifts: &shifts,
-        };
-        let mut values = vec![0u8; matrix.grouped_len()];
-        for r in 0..4 {
-            for (k, &w) in w.iter().enumerate() {
-                let at = matrix.grouped_offset(r, k);
-                let bytes = (w as i16).to_le_bytes();
-                values[at..at + precision.bytes()].copy_from_slice(&bytes[..precision.bytes()]);
-            }
-        }
-        matrix.values = &values;
-        let acc: i128 = w.iter().zip(&v).map(|(&w, &v)| w as i128 * v as i128).sum();
-        let exact = [exact_requant(acc, m, s); 4];
-        let group = matrix.row_groups().next().expect("one row group");
-        prop_assert_eq!(matrix.dot4(&group, &v), exact);
-        let mut packed = vec![0i16; cols + 3];
-        matrix.pack_input(&v, &mut packed);
-        prop_assert_eq!(matrix.dot4_packed(&group, &packed), exact);
     }
 
     /// `round_shift*`, `requant*`, `mul_shift` and `rescale` are the exact

@@ -32,6 +32,8 @@
 //!   Q3.12 too; that of a ReLU cell is Q(`candidate_frac`).
 //! - The hidden state is Q0.15 for tanh cells, Q(`hidden_frac`) for ReLU
 //!   cells. The cell state is Q(`cell_frac`).
+//! - These rules are written once, as [`CellActivation`]'s methods; the
+//!   engine and the quantiser both use them.
 
 use serde::{Deserialize, Serialize};
 
@@ -176,6 +178,36 @@ pub enum CellActivation {
         /// Fraction bits of the hidden state.
         hidden_frac: u8,
     },
+}
+
+impl CellActivation {
+    /// Fraction bits of gate `gate`'s pre-activation (0 input, 1 forget,
+    /// 2 candidate, 3 output): Q3.12 ([`GATE_FRAC`]), but for a ReLU
+    /// cell's candidate, Q(`candidate_frac`).
+    pub const fn gate_frac(self, gate: usize) -> u8 {
+        match self {
+            CellActivation::Relu { candidate_frac, .. } if gate == 2 => candidate_frac,
+            _ => GATE_FRAC,
+        }
+    }
+
+    /// Fraction bits of the candidate value, after its activation: Q0.15
+    /// ([`UNIT_FRAC`]) out of tanh; ReLU keeps its pre-activation's.
+    pub const fn candidate_frac(self) -> u8 {
+        match self {
+            CellActivation::Tanh => UNIT_FRAC,
+            CellActivation::Relu { candidate_frac, .. } => candidate_frac,
+        }
+    }
+
+    /// Fraction bits of the hidden state: Q0.15 ([`UNIT_FRAC`]) for a tanh
+    /// cell, Q(`hidden_frac`) for a ReLU one.
+    pub const fn hidden_frac(self) -> u8 {
+        match self {
+            CellActivation::Tanh => UNIT_FRAC,
+            CellActivation::Relu { hidden_frac, .. } => hidden_frac,
+        }
+    }
 }
 
 /// One LSTM layer, forward or bidirectional.

@@ -8,49 +8,113 @@ use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
     CellActivation, Head, LstmLayer, LstmWeights, Matrix, Precision, GATE_FRAC, UNIT_FRAC,
 };
-use crate::tensor::{from, le_i32, pow2, Group, Requant};
+use crate::kernels::{self, from, Group, Requant};
+use crate::tensor::{le_i32, pow2};
 
 /// What feeds an LSTM direction at one timestep.
 #[derive(Debug, Clone, Copy)]
-pub enum StepInput<'x, V> {
+pub(crate) enum StepInput<'x, V> {
     /// An input vector: dense input or the previous layer's output.
     Vector(&'x [V]),
     /// The input part of every gate row, already computed (with bias): a
-    /// one-hot input's gathered column ([`Kernel::gather`]) or the
-    /// encoder-decoder's projected context ([`Kernel::project`]).
+    /// one-hot input's gathered column ([`Arithmetic::gather`]) or the
+    /// encoder-decoder's projected context ([`Arithmetic::project`]).
     Projected(&'x [V]),
 }
 
-/// One arithmetic for the LSTM step and the head.
-pub trait Kernel {
+/// One direction of an LSTM layer, as the arithmetic runs it: the layer's
+/// shape and that direction's weights (a forward-only stack is kept as
+/// these, decoded once, rather than as whole layers).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Direction<'a> {
+    /// Hidden units.
+    pub(crate) units: u16,
+    /// Candidate and cell-output activation.
+    pub(crate) activation: CellActivation,
+    /// Fraction bits of the cell state.
+    pub(crate) cell_frac: u8,
+    /// The direction's weights.
+    pub(crate) weights: LstmWeights<'a>,
+}
+
+impl<'a> Direction<'a> {
+    /// The direction of `layer` whose weights are `weights` (its forward
+    /// or its backward ones).
+    pub(crate) fn new(layer: &LstmLayer, weights: LstmWeights<'a>) -> Self {
+        Direction {
+            units: layer.units,
+            activation: layer.activation,
+            cell_frac: layer.cell_frac,
+            weights,
+        }
+    }
+
+    /// Fraction bits of gate row `r`'s pre-activation.
+    fn row_frac(&self, r: usize) -> u8 {
+        self.activation.gate_frac(r % 4)
+    }
+
+    /// The real value of one unit of the hidden state.
+    pub(crate) fn hidden_scale(&self) -> f32 {
+        pow2(-(self.activation.hidden_frac() as i32))
+    }
+}
+
+/// One arithmetic for the LSTM step and the head: the integer engine
+/// ([`Fixed`]) or the f32 reference ([`Float`]), which a
+/// [`Runner`](crate::Runner) drives. Name it as a bound (`K: Kernel`) to
+/// write code over both.
+///
+/// Sealed: these two are its only implementations, and what they compute
+/// (a crate-private supertrait) is called by the runner only, on the
+/// weights of a model that `Model::from_bytes` validated.
+#[expect(
+    private_bounds,
+    reason = "sealed: the arithmetic is crate-private, the trait a public bound"
+)]
+pub trait Kernel: Arithmetic {
     /// A state or activation value.
     type Value: Copy + Default + core::fmt::Debug;
     /// A head output (logit or regression value).
     type Output: Copy + PartialOrd + core::fmt::Debug;
 
+    /// A regression output as raw output units (the fixed engine's integer).
+    fn raw_output(out: Self::Output, head: &Head) -> i32;
+}
+
+/// A value of kernel `K`'s arithmetic.
+type Value<K> = <K as Kernel>::Value;
+
+/// What a [`Kernel`] computes, for the runner: crate-private, so the
+/// weights are always a validated model's.
+pub(crate) trait Arithmetic {
     /// One timestep of quantised dense input as this arithmetic's vector:
     /// the raw values themselves, or converted into `buf`.
     fn dense_vector<'x>(
         raw: &'x [i16],
         scale: f32,
-        buf: &'x mut [Self::Value],
-    ) -> &'x [Self::Value];
+        buf: &'x mut [Value<Self>],
+    ) -> &'x [Value<Self>]
+    where
+        Self: Kernel;
 
     /// The input part (with bias) of every gate row for input `x.0`, whose
     /// real value per unit is `x.1`, into `out[..4 * units]`, using
     /// `scratch` for `x.0` laid out for the dot-product kernel where it fits.
     fn project(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        x: (&[Self::Value], f32),
-        out: &mut [Self::Value],
-        scratch: &mut [Self::Value],
-    );
+        d: &Direction,
+        x: (&[Value<Self>], f32),
+        out: &mut [Value<Self>],
+        scratch: &mut [Value<Self>],
+    ) where
+        Self: Kernel;
 
     /// The input part (with bias) of every gate row for the one-hot input
     /// `class` (already checked against the class count), into
     /// `out[..4 * units]`.
-    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [Self::Value]);
+    fn gather(d: &Direction, class: usize, out: &mut [Value<Self>])
+    where
+        Self: Kernel;
 
     /// One timestep of one direction: updates `h` and `c` (`units` long),
     /// using `scratch` (at least `units` long, rounded up to whole groups
@@ -58,28 +122,26 @@ pub trait Kernel {
     /// state.
     #[allow(clippy::too_many_arguments)]
     fn step(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        x: StepInput<'_, Self::Value>,
+        d: &Direction,
+        x: StepInput<'_, Value<Self>>,
         in_scale: f32,
-        h: &mut [Self::Value],
-        c: &mut [Self::Value],
-        scratch: &mut [Self::Value],
-    );
+        h: &mut [Value<Self>],
+        c: &mut [Value<Self>],
+        scratch: &mut [Value<Self>],
+    ) where
+        Self: Kernel;
 
     /// Every head output for the hidden vector `h` of real scale
     /// `in_scale`: calls `emit(row, output)` row by row, in order. Uses
     /// `scratch` for `h` laid out for the dot-product kernel where it fits.
     fn head(
         head: &Head,
-        h: &[Self::Value],
+        h: &[Value<Self>],
         in_scale: f32,
-        scratch: &mut [Self::Value],
-        emit: impl FnMut(usize, Self::Output),
-    );
-
-    /// A regression output as raw output units (the fixed engine's integer).
-    fn raw_output(out: Self::Output, head: &Head) -> i32;
+        scratch: &mut [Value<Self>],
+        emit: impl FnMut(usize, <Self as Kernel>::Output),
+    ) where
+        Self: Kernel;
 }
 
 /// The integer-only engine: DESIGN.md's 16x8 scheme with per-row scales.
@@ -109,20 +171,20 @@ enum CellOut {
 }
 
 impl Cell {
-    fn new(layer: &LstmLayer) -> Self {
+    fn new(d: &Direction) -> Self {
         // Validated: every fraction is at most 15, so each shift is 0..=30.
-        let cell_frac = layer.cell_frac;
-        let out = match layer.activation {
+        let cell_frac = d.cell_frac;
+        let out = match d.activation {
             CellActivation::Tanh => CellOut::Tanh {
                 up: GATE_FRAC.saturating_sub(cell_frac) as u32,
                 down: RoundShift::new(cell_frac.saturating_sub(GATE_FRAC)),
             },
-            CellActivation::Relu { hidden_frac, .. } => {
-                CellOut::Relu(RoundShift::new(UNIT_FRAC + cell_frac - hidden_frac))
-            }
+            CellActivation::Relu { .. } => CellOut::Relu(RoundShift::new(
+                UNIT_FRAC + cell_frac - d.activation.hidden_frac(),
+            )),
         };
         Cell {
-            g_shift: RoundShift::new(UNIT_FRAC + candidate_frac(layer) - cell_frac),
+            g_shift: RoundShift::new(UNIT_FRAC + d.activation.candidate_frac() - cell_frac),
             out,
         }
     }
@@ -153,14 +215,6 @@ impl Cell {
             }
             CellOut::Relu(shift) => sat16(shift.apply(o as i32 * cell.max(0) as i32)),
         }
-    }
-}
-
-/// Fraction bits of a layer's candidate value.
-fn candidate_frac(layer: &LstmLayer) -> u8 {
-    match layer.activation {
-        CellActivation::Tanh => UNIT_FRAC,
-        CellActivation::Relu { candidate_frac, .. } => candidate_frac,
     }
 }
 
@@ -228,18 +282,19 @@ impl Kernel for Fixed {
     type Value = i16;
     type Output = i32;
 
+    fn raw_output(out: i32, _head: &Head) -> i32 {
+        out
+    }
+}
+
+impl Arithmetic for Fixed {
     fn dense_vector<'x>(raw: &'x [i16], _scale: f32, _buf: &'x mut [i16]) -> &'x [i16] {
         raw
     }
 
-    fn project(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        (x, _): (&[i16], f32),
-        out: &mut [i16],
-        scratch: &mut [i16],
-    ) {
-        let rows = (4 * layer.units as usize).min(out.len());
+    fn project(d: &Direction, (x, _): (&[i16], f32), out: &mut [i16], scratch: &mut [i16]) {
+        let w = &d.weights;
+        let rows = (4 * d.units as usize).min(out.len());
         let (out, _) = out[..rows].as_chunks_mut::<4>();
         let (bias, _) = w.bias.as_chunks::<16>();
         for ((acc, o), bias) in group_products(&w.input, x, scratch).zip(out).zip(bias) {
@@ -247,7 +302,8 @@ impl Kernel for Fixed {
         }
     }
 
-    fn gather(_layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [i16]) {
+    fn gather(d: &Direction, class: usize, out: &mut [i16]) {
+        let w = &d.weights;
         let m = &w.input;
         let column = m.column(class);
         match m.precision {
@@ -264,15 +320,15 @@ impl Kernel for Fixed {
     }
 
     fn step(
-        layer: &LstmLayer,
-        w: &LstmWeights,
+        d: &Direction,
         x: StepInput<'_, i16>,
         _in_scale: f32,
         h: &mut [i16],
         c: &mut [i16],
         scratch: &mut [i16],
     ) {
-        let n = (layer.units as usize).min(h.len()).min(c.len());
+        let w = &d.weights;
+        let n = (d.units as usize).min(h.len()).min(c.len());
         // The recurrent products read the previous hidden state from
         // `scratch`, laid out for the dot-product kernel (and padded to
         // whole words), so `h` and `c` are updated in place. From the zero
@@ -283,12 +339,11 @@ impl Kernel for Fixed {
             w.recurrent.pack_input(&h[..n], scratch);
         }
         let previous = (!fresh).then_some(&*scratch);
-        let cell = Cell::new(layer);
-        // On DSP cores the assembly loop takes the units it can, and
-        // `units_from` the rest.
-        #[cfg(arm_dsp)]
+        let cell = Cell::new(d);
+        // The target's unit loop (the assembly one on DSP cores) takes the
+        // units it can, and `units_from` the rest.
         let done = match (x, &cell.out) {
-            (StepInput::Projected(p), CellOut::Tanh { .. }) => crate::dsp_lstm::lstm_units(
+            (StepInput::Projected(p), CellOut::Tanh { .. }) => kernels::lstm_units(
                 &w.recurrent,
                 previous,
                 p,
@@ -298,8 +353,6 @@ impl Kernel for Fixed {
             ),
             _ => 0,
         };
-        #[cfg(not(arm_dsp))]
-        let done = 0;
         Self::units_from(done, w, x, previous, &cell, &mut c[..n], &mut h[..n]);
         for (h, &c) in h[..n].iter_mut().zip(&c[..n]) {
             *h = cell.hidden(c, *h);
@@ -322,10 +375,6 @@ impl Kernel for Fixed {
                 emit(r, acc.saturating_add(i32::from_le_bytes(*b)));
             }
         }
-    }
-
-    fn raw_output(out: i32, _head: &Head) -> i32 {
-        out
     }
 }
 
@@ -387,29 +436,18 @@ impl Float {
     /// input kernel product, in integer-weight units, is `product` for an
     /// input of real scale `in_scale`.
     #[inline]
-    fn input_part(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        r: usize,
-        product: f32,
-        in_scale: f32,
-    ) -> f32 {
-        let unit = pow2(-(layer.row_frac(r) as i32));
+    fn input_part(d: &Direction, r: usize, product: f32, in_scale: f32) -> f32 {
+        let w = &d.weights;
+        let unit = pow2(-(d.row_frac(r) as i32));
         product * w.input.row_scale(r) * unit / in_scale + le_i32(w.bias, r) as f32 * unit
     }
 
     /// [`Self::input_part`] for input `x` of real scale `in_scale`.
     #[inline]
-    fn step_input(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        x: &StepInput<'_, f32>,
-        in_scale: f32,
-        r: usize,
-    ) -> f32 {
+    fn step_input(d: &Direction, x: &StepInput<'_, f32>, in_scale: f32, r: usize) -> f32 {
         match *x {
             StepInput::Vector(x) => {
-                Self::input_part(layer, w, r, w.input.row_dot_f32(r, x), in_scale)
+                Self::input_part(d, r, d.weights.input.row_dot_f32(r, x), in_scale)
             }
             StepInput::Projected(p) => p.get(r).copied().unwrap_or(0.0),
         }
@@ -420,6 +458,12 @@ impl Kernel for Float {
     type Value = f32;
     type Output = f32;
 
+    fn raw_output(out: f32, head: &Head) -> i32 {
+        libm::roundf(out / head.output_scale) as i32
+    }
+}
+
+impl Arithmetic for Float {
     fn dense_vector<'x>(raw: &'x [i16], scale: f32, buf: &'x mut [f32]) -> &'x [f32] {
         for (dst, &v) in buf.iter_mut().zip(raw) {
             *dst = v as f32 * scale;
@@ -427,42 +471,35 @@ impl Kernel for Float {
         buf.get(..raw.len()).unwrap_or(buf)
     }
 
-    fn project(
-        layer: &LstmLayer,
-        w: &LstmWeights,
-        (x, in_scale): (&[f32], f32),
-        out: &mut [f32],
-        _scratch: &mut [f32],
-    ) {
-        let rows = 4 * layer.units as usize;
+    fn project(d: &Direction, (x, in_scale): (&[f32], f32), out: &mut [f32], _scratch: &mut [f32]) {
+        let rows = 4 * d.units as usize;
         for (r, o) in out.iter_mut().enumerate().take(rows) {
-            *o = Self::step_input(layer, w, &StepInput::Vector(x), in_scale, r);
+            *o = Self::step_input(d, &StepInput::Vector(x), in_scale, r);
         }
     }
 
-    fn gather(layer: &LstmLayer, w: &LstmWeights, class: usize, out: &mut [f32]) {
-        let rows = 4 * layer.units as usize;
+    fn gather(d: &Direction, class: usize, out: &mut [f32]) {
+        let rows = 4 * d.units as usize;
         for (r, o) in out.iter_mut().enumerate().take(rows) {
-            let weight = w.input.column_weight(r, class);
-            *o = Self::input_part(layer, w, r, weight as f32, 1.0);
+            let weight = d.weights.input.column_weight(r, class);
+            *o = Self::input_part(d, r, weight as f32, 1.0);
         }
     }
 
     fn step(
-        layer: &LstmLayer,
-        w: &LstmWeights,
+        d: &Direction,
         x: StepInput<'_, f32>,
         in_scale: f32,
         h: &mut [f32],
         c: &mut [f32],
         scratch: &mut [f32],
     ) {
-        let u = layer.units as usize;
-        let h_scale = layer.hidden_scale();
+        let u = d.units as usize;
+        let h_scale = d.hidden_scale();
         let pre = |r: usize, h: &[f32]| -> f32 {
-            let rec = &w.recurrent;
-            let unit = pow2(-(layer.row_frac(r) as i32));
-            Self::step_input(layer, w, &x, in_scale, r)
+            let rec = &d.weights.recurrent;
+            let unit = pow2(-(d.row_frac(r) as i32));
+            Self::step_input(d, &x, in_scale, r)
                 + rec.row_dot_f32(r, h) * rec.row_scale(r) * unit / h_scale
         };
         for j in 0..u.min(c.len()).min(scratch.len()) {
@@ -470,7 +507,7 @@ impl Kernel for Float {
             let f = sigmoid_f32(pre(4 * j + 1, h));
             let g = pre(4 * j + 2, h);
             let o = sigmoid_f32(pre(4 * j + 3, h));
-            let (g, act): (f32, fn(f32) -> f32) = match layer.activation {
+            let (g, act): (f32, fn(f32) -> f32) = match d.activation {
                 CellActivation::Tanh => (libm::tanhf(g), libm::tanhf),
                 CellActivation::Relu { .. } => (g.max(0.0), |v| v.max(0.0)),
             };
@@ -494,9 +531,5 @@ impl Kernel for Float {
                 m.row_dot_f32(r, h) * m.row_scale(r) / in_scale + le_i32(head.bias, r) as f32;
             emit(r, logit * head.output_scale);
         }
-    }
-
-    fn raw_output(out: f32, head: &Head) -> i32 {
-        libm::roundf(out / head.output_scale) as i32
     }
 }

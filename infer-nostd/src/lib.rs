@@ -23,14 +23,11 @@
 extern crate alloc;
 
 pub mod activation;
-#[cfg(arm_dsp)]
-mod dsp;
-#[cfg(arm_dsp)]
-mod dsp_lstm;
 mod error;
 pub mod fixed;
 pub mod format;
 pub mod kernel;
+mod kernels;
 mod layers;
 mod model;
 #[cfg(feature = "serialize")]
@@ -38,8 +35,6 @@ pub mod quantise;
 #[cfg(test)]
 mod requant_check;
 mod runner;
-#[cfg(target_arch = "x86_64")]
-mod simd_x86;
 mod tensor;
 mod wire;
 

@@ -5,8 +5,7 @@
 use crate::error::{Detail, Error};
 use crate::format::{
     CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
-    Stack, CRC32, FORMAT_VERSION, GATE_FRAC, HEADER_LEN, MAGIC, MAX_SHIFT, MAX_STACK_LAYERS,
-    UNIT_FRAC,
+    Stack, CRC32, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, MAX_STACK_LAYERS, UNIT_FRAC,
 };
 use crate::layers::Layers;
 use crate::tensor::pow2;
@@ -235,20 +234,13 @@ impl LstmLayer<'_> {
 
     /// Fraction bits of the hidden state.
     pub fn hidden_frac(&self) -> u8 {
-        match self.activation {
-            CellActivation::Tanh => UNIT_FRAC,
-            CellActivation::Relu { hidden_frac, .. } => hidden_frac,
-        }
+        self.activation.hidden_frac()
     }
 
     /// Fraction bits of gate row `r`'s pre-activation (rows come unit by
     /// unit: `r % 4` is the gate).
     pub fn row_frac(&self, r: usize) -> u8 {
-        let is_candidate = r % 4 == 2;
-        match self.activation {
-            CellActivation::Relu { candidate_frac, .. } if is_candidate => candidate_frac,
-            _ => GATE_FRAC,
-        }
+        self.activation.gate_frac(r % 4)
     }
 
     /// The real value of one unit of the hidden state.

@@ -7,7 +7,7 @@ use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, F
 use super::tensor::{quantise_bias, quantise_matrix, unit_major, OwnedMatrix};
 use crate::format::{
     self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision,
-    Stack, GATE_FRAC, UNIT_FRAC,
+    Stack, UNIT_FRAC,
 };
 
 /// Headroom over the largest calibrated magnitude.
@@ -64,10 +64,7 @@ impl OwnedLayer {
     }
 
     fn hidden_frac(&self) -> u8 {
-        match self.activation {
-            CellActivation::Tanh => UNIT_FRAC,
-            CellActivation::Relu { hidden_frac, .. } => hidden_frac,
-        }
+        self.activation.hidden_frac()
     }
 }
 
@@ -96,10 +93,7 @@ fn direction(
     let u = layer.units;
     let rows = 4 * u;
     // The file's rows come unit by unit (row 4 j + g is gate g of unit j).
-    let out_scale = |r: usize| match activation {
-        CellActivation::Relu { candidate_frac, .. } if r % 4 == 2 => pow2(-(candidate_frac as i32)),
-        _ => pow2(-(GATE_FRAC as i32)),
-    };
+    let out_scale = |r: usize| pow2(-(activation.gate_frac(r % 4) as i32));
     let cols = w.input.len() / rows;
     let input = quantise_matrix(
         &unit_major(&w.input, u, cols),
@@ -110,10 +104,7 @@ fn direction(
         out_scale,
         one_hot,
     )?;
-    let h_scale = match activation {
-        CellActivation::Tanh => pow2(-(UNIT_FRAC as i32)),
-        CellActivation::Relu { hidden_frac, .. } => pow2(-(hidden_frac as i32)),
-    };
+    let h_scale = pow2(-(activation.hidden_frac() as i32));
     let recurrent = quantise_matrix(
         &unit_major(&w.recurrent, u, u),
         rows,

@@ -14,11 +14,11 @@
 //!
 //! Integer sums are exact and the order of additions cannot change them
 //! (int8 sums stay within i32, see `MAX_COLS`), so every result is
-//! bit-identical to the portable code in `tensor.rs`.
+//! bit-identical to the portable base (`portable.rs`).
 
 use core::arch::asm;
 
-use crate::tensor::dot4_i8_tail;
+use super::portable::dot4_i8_tail;
 
 /// `acc + a.lo * b.lo + a.hi * b.hi` in 64 bits (halfwords signed).
 #[inline(always)]
@@ -34,7 +34,7 @@ fn smlald(a: u32, b: u32, acc: i64) -> i64 {
 
 /// Permutes `x` (whole groups of four) in place for [`dot4_i8_packed`]:
 /// each group `x0 x1 x2 x3` becomes `x0 x2 x1 x3`.
-pub fn pack_i8(x: &mut [i16]) {
+pub(super) fn pack_i8(x: &mut [i16]) {
     for group in x.chunks_exact_mut(4) {
         group.swap(1, 2);
     }
@@ -68,7 +68,7 @@ macro_rules! rows4_group {
     };
 }
 
-pub(crate) use rows4_group;
+pub(super) use rows4_group;
 
 /// Loads the next packed group's pairs from r10 (word-aligned) into r7 and lr.
 macro_rules! load_packed {
@@ -77,7 +77,7 @@ macro_rules! load_packed {
     };
 }
 
-pub(crate) use load_packed;
+pub(super) use load_packed;
 
 /// Loads the next natural-order group from r10 (any alignment) and re-pairs it into r7
 /// (x0, x2) and lr (x1, x3).
@@ -102,9 +102,10 @@ macro_rules! rows4_loop {
         let mut acc = [0i32; 4];
         // SAFETY: the caller checked that the group holds 16 * words bytes
         // and x 4 * words values; r6 and r7 are restored before the end.
-        // The group is word-aligned (`Model::from_bytes` checks every
-        // matrix), and so is a packed x (the runner's scratch); an
-        // unaligned `LDM` would trap, not read out of bounds.
+        // The group is word-aligned: the kernels are crate-private and the
+        // engine calls them on a loaded model's matrices only, which
+        // `Model::from_bytes` checks; a packed x is the runner's word-aligned
+        // scratch. An unaligned `LDM` would trap, not read out of bounds.
         unsafe {
             let x: *const i16 = $x;
             let end = x.add(4 * $words);
@@ -158,7 +159,7 @@ fn whole_words(group: &[u8], x: &[i16]) -> usize {
 
 /// The four rows of an int8 row group times `xp`, a vector packed by
 /// [`pack_i8`] (a last partial group of `xp` left in natural order).
-pub fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
+pub(super) fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
     let n = whole_words(group, xp);
     let mut acc = if n > 0 {
         rows4_loop!(load_packed, group, xp.as_ptr(), n)
@@ -172,7 +173,7 @@ pub fn dot4_i8_packed(group: &[u8], xp: &[i16]) -> [i32; 4] {
 /// The four rows of an int8 row group times natural-order `x` (one copy:
 /// the head and vector inputs share it).
 #[inline(never)]
-pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
+pub(super) fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
     let n = whole_words(group, x);
     let mut acc = if n > 0 {
         rows4_loop!(load_natural, group, x.as_ptr(), n)
@@ -184,7 +185,7 @@ pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
 }
 
 /// The four rows of an int16 row group times `x`, in 64 bits.
-pub fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
+pub(super) fn dot4_i16(group: &[u8], x: &[i16]) -> [i64; 4] {
     let (words, _) = group.as_chunks::<16>();
     let (pairs, rest) = x.as_chunks::<2>();
     let mut acc = [0i64; 4];

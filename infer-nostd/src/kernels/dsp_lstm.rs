@@ -3,8 +3,8 @@
 //! requantisations, the input parts, three sigmoids and a tanh from the
 //! table, and the new cell state, in registers from start to end.
 //!
-//! It computes exactly what [`crate::kernel::Fixed`]'s portable unit loop
-//! computes (the firmware's parity test compares every output with the
+//! It computes exactly what the engine's portable unit loop (`Fixed` in
+//! `kernel.rs`) computes (the firmware's parity test compares every output with the
 //! host's), for the common case only: a tanh cell, an int8 recurrent
 //! kernel, the input parts already projected, and recurrent rows whose
 //! requantisation shift is 33 to 64 (trained gate rows have shifts near
@@ -12,22 +12,24 @@
 //! stops the loop; the portable code does the rest. For those rows,
 //! `round(acc * m / 2^s)` is `((hi >> t) + 1) >> 1` with `hi` the high
 //! word of `acc * m` (`SMMUL`) and `t = s - 33`: no 64-bit arithmetic and
-//! nothing to saturate (see `requant32_fast` in `tensor`).
+//! nothing to saturate (see `requant32_fast` in `portable`).
 //!
 //! As in the portable loop, the output gate is left in `h` for the second
 //! pass that makes the hidden state.
 
 use core::arch::asm;
 
+use core::mem::{offset_of, size_of};
+
+use super::arm_dsp::{load_packed, rows4_group};
 use crate::activation;
-use crate::dsp::{load_packed, rows4_group};
 use crate::fixed::RoundShift;
 use crate::format::{Matrix, Precision};
 
 /// What the assembly reads, by offset: the loop's pointers and count
-/// (loaded into r4-r10), then the constants it keeps on its stack.
+/// (loaded into r4-r10 by one `LDM`), then the constants it keeps in its
+/// stack frame (loaded into r1-r7 by another).
 #[repr(C)]
-#[allow(dead_code)] // Read by the assembly only.
 struct UnitLoop {
     recurrent: *const u8,
     multipliers: *const u8,
@@ -44,6 +46,64 @@ struct UnitLoop {
     words_mod4: u32,
     fresh: u32,
 }
+
+/// The assembly's stack frame (from `sp` once it is made): the first five
+/// constants of [`UnitLoop`], then two code addresses (each with the Thumb
+/// bit) and two zero words, the recurrent sums' initial values.
+#[repr(C)]
+struct Frame {
+    table: *const i16,
+    half: i32,
+    by: u32,
+    previous: *const i16,
+    previous_end: *const i16,
+    /// The recurrent product's entry for `words % 4`.
+    entry: usize,
+    /// The loop's head: a unit from the zero state or from a previous one.
+    head: usize,
+    zeros: [u32; 2],
+}
+
+/// Bytes the recurrent product pushes (seven registers) while it reads the
+/// frame.
+const SAVED: usize = 7 * 4;
+
+// The orders the assembly's register lists assume (`LDM` and `STM` move
+// consecutive words from the lowest register up, `LDRD` two consecutive
+// words), checked at compile time.
+const _: () = {
+    // `ldm r0, {r4-r10}`: recurrent, multipliers, shifts, input, c, h, units.
+    assert!(offset_of!(UnitLoop, recurrent) == 0);
+    assert!(offset_of!(UnitLoop, multipliers) == 4);
+    assert!(offset_of!(UnitLoop, shifts) == 8);
+    assert!(offset_of!(UnitLoop, input) == 12);
+    assert!(offset_of!(UnitLoop, c) == 16);
+    assert!(offset_of!(UnitLoop, h) == 20);
+    assert!(offset_of!(UnitLoop, units) == 24);
+    // `ldm r12, {r1-r7}` from `table`: table, half, by, previous,
+    // previous_end, words_mod4, fresh.
+    assert!(offset_of!(UnitLoop, table) == 28);
+    assert!(offset_of!(UnitLoop, half) == 32);
+    assert!(offset_of!(UnitLoop, by) == 36);
+    assert!(offset_of!(UnitLoop, previous) == 40);
+    assert!(offset_of!(UnitLoop, previous_end) == 44);
+    assert!(offset_of!(UnitLoop, words_mod4) == 48);
+    assert!(offset_of!(UnitLoop, fresh) == 52);
+    assert!(size_of::<UnitLoop>() == 56);
+    // `stm sp, {r1-r5}`: the first five of those; `ldrd r12, lr` reads
+    // half and by, `ldrd r10, r11` previous and previous_end.
+    assert!(offset_of!(Frame, table) == 0);
+    assert!(offset_of!(Frame, half) == 4);
+    assert!(offset_of!(Frame, by) == 8);
+    assert!(offset_of!(Frame, previous) == 12);
+    assert!(offset_of!(Frame, previous_end) == 16);
+    // `stm r12, {r1-r4}` from `entry`: entry, head, the zeros (read in
+    // pairs by `ldrd`).
+    assert!(offset_of!(Frame, entry) == 20);
+    assert!(offset_of!(Frame, head) == 24);
+    assert!(offset_of!(Frame, zeros) == 28);
+    assert!(size_of::<Frame>() == 36);
+};
 
 /// `sigmoid` of the Q3.12 value in `$x` (in place), from the table at r11,
 /// with r12 and lr as scratch: one `LDR` brings an entry and the next.
@@ -71,7 +131,7 @@ macro_rules! sigmoid {
 /// per unit, with bias), `g_shift` the shift of `i * g` to the cell's
 /// fraction bits. Returns how many units it did (0 where a precondition
 /// does not hold; fewer than all at a unit whose shifts it cannot take).
-pub fn lstm_units(
+pub(crate) fn lstm_units(
     recurrent: &Matrix,
     previous: Option<&[i16]>,
     input: &[i16],
@@ -132,12 +192,11 @@ pub fn lstm_units(
     unsafe {
         asm!(
             "push {{r6, r7}}",
-            "sub sp, sp, #36",
-            // Constants to the stack: table, half, by, previous and
-            // previous_end at sp + 0 .. 16; then the address of the
-            // product's entry for `words % 4` (sp + 20), of the loop's head
-            // (sp + 24), and two zero words (sp + 28).
-            "add r12, r0, #28",
+            "sub sp, sp, #{frame}",
+            // The frame (see `Frame`): table, half, by, previous and
+            // previous_end; then the address of the product's entry for
+            // `words % 4`, of the loop's head, and two zero words.
+            "add r12, r0, #{constants}",
             "ldm r12, {{r1, r2, r3, r4, r5, r6, r7}}",
             "stm sp, {{r1, r2, r3, r4, r5}}",
             "adr r1, 61f",
@@ -158,12 +217,12 @@ pub fn lstm_units(
             "orr r2, r2, #1",
             "movs r3, #0",
             "movs r4, #0",
-            "add r12, sp, #20",
+            "add r12, sp, #{entry}",
             "stm r12, {{r1, r2, r3, r4}}",
             // r4 recurrent, r5 multipliers, r6 shifts, r7 input, r8 c,
             // r9 h, r10 units left.
             "ldm r0, {{r4, r5, r6, r7, r8, r9, r10}}",
-            "ldr pc, [sp, #24]",
+            "ldr pc, [sp, #{head}]",
             // A unit from the zero state: the gates are the input parts.
             "70:",
             "ldrsh r0, [r7], #2",
@@ -178,13 +237,13 @@ pub fn lstm_units(
             "sub r12, r12, #0x21212121",
             "tst r12, #0xE0E0E0E0",
             "bne 90f",
-            // The recurrent product (as in `dsp::rows4_loop`), with the
+            // The recurrent product (as in `arm_dsp::rows4_loop`), with the
             // loop's registers on the stack meanwhile.
             "push {{r5, r6, r7, r8, r9, r10, r12}}",
-            "ldrd r10, r11, [sp, #40]",
-            "ldrd r0, r1, [sp, #56]",
-            "ldrd r2, r3, [sp, #56]",
-            "ldr pc, [sp, #48]",
+            "ldrd r10, r11, [sp, #{previous_saved}]",
+            "ldrd r0, r1, [sp, #{zeros_saved}]",
+            "ldrd r2, r3, [sp, #{zeros_saved}]",
+            "ldr pc, [sp, #{entry_saved}]",
             "61:",
             load_packed!(),
             rows4_group!(),
@@ -239,7 +298,7 @@ pub fn lstm_units(
             "ssat r3, #16, r3",
             // Gates i, f, g, o in r0-r3.
             "80:",
-            "ldr r11, [sp]",
+            "ldr r11, [sp, #{table}]",
             sigmoid!("r0"),
             sigmoid!("r1"),
             sigmoid!("r3"),
@@ -270,7 +329,7 @@ pub fn lstm_units(
             "smulbb r3, r1, r12",
             "ubfx r12, r3, #14, #1",
             "add r3, r12, r3, asr #15",
-            "ldrd r12, lr, [sp, #4]",
+            "ldrd r12, lr, [sp, #{half}]",
             "smlabb r0, r0, r2, r12",
             "asr r0, r0, lr",
             "add r0, r0, r3",
@@ -278,11 +337,20 @@ pub fn lstm_units(
             "strh r0, [r8], #2",
             "subs r10, r10, #1",
             "beq 90f",
-            "ldr pc, [sp, #24]",
+            "ldr pc, [sp, #{head}]",
             "90:",
             "mov r0, r10",
-            "add sp, sp, #36",
+            "add sp, sp, #{frame}",
             "pop {{r6, r7}}",
+            frame = const size_of::<Frame>(),
+            constants = const offset_of!(UnitLoop, table),
+            table = const offset_of!(Frame, table),
+            half = const offset_of!(Frame, half),
+            entry = const offset_of!(Frame, entry),
+            head = const offset_of!(Frame, head),
+            previous_saved = const SAVED + offset_of!(Frame, previous),
+            entry_saved = const SAVED + offset_of!(Frame, entry),
+            zeros_saved = const SAVED + offset_of!(Frame, zeros),
             offset = const activation::TABLE_OFFSET,
             end = const activation::TABLE_END,
             step = const activation::TABLE_STEP_SHIFT,

@@ -4,7 +4,7 @@
 //! columns of each of the four rows; sign-extended to i16, `pmaddwd`
 //! against the four inputs (repeated) gives each row's two pair sums.
 //! Integer sums are exact, so the result is the portable one to the bit
-//! (in range: at most 511 columns of 2^7 x 2^15, see `tensor`).
+//! (in range: at most 511 columns of 2^7 x 2^15, see `MAX_COLS`).
 
 use core::arch::x86_64::{
     __m128i, _mm_add_epi32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_setzero_si128,
@@ -12,11 +12,11 @@ use core::arch::x86_64::{
     _mm_unpacklo_epi8,
 };
 
-use crate::tensor::dot4_i8_tail;
+use super::portable::dot4_i8_tail;
 
 /// The four rows of an int8 row group times natural-order `x`.
 #[inline]
-pub fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
+pub(super) fn dot4_i8(group: &[u8], x: &[i16]) -> [i32; 4] {
     let (words, _) = group.as_chunks::<16>();
     let (quads, _) = x.as_chunks::<4>();
     let n = words.len().min(quads.len());
