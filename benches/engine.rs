@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use echo_lstm::random_model::{quantised_random, Topology};
-use infer_nostd::quantise::{engine_window, PrecisionPolicy};
+use infer_host::quantise::{engine_window, PrecisionPolicy};
 use infer_nostd::{Engine, Model, Reference};
 use std::hint::black_box;
 

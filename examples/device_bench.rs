@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use echo_lstm::device::{build_and_run, require_qemu, workspace, Mode, Source, Target, TASKS};
-use infer_nostd::quantise::PrecisionPolicy;
+use infer_host::quantise::PrecisionPolicy;
 use infer_nostd::Model;
 
 /// Records per benchmark run: enough to average, few enough to be quick.

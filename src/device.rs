@@ -10,9 +10,10 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use infer_host::quantise::{quantise, FloatModel, PrecisionPolicy};
+use infer_host::HostEngine;
 use infer_nostd::format::Input;
-use infer_nostd::quantise::{quantise, FloatModel, PrecisionPolicy};
-use infer_nostd::{HostEngine, Model};
+use infer_nostd::Model;
 
 use crate::random_model::{random_model, random_window, Rng, Topology};
 

@@ -1,10 +1,10 @@
 //! Random float networks of every topology the format describes, for
 //! property tests and benchmarks.
 
-use infer_nostd::format::HeadKind;
-use infer_nostd::quantise::{
+use infer_host::quantise::{
     quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
 };
+use infer_nostd::format::HeadKind;
 
 /// A topology to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

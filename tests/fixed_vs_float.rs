@@ -2,9 +2,10 @@
 //! float network (before quantisation), on random models of every topology.
 
 use echo_lstm::random_model::{quantised_random, random_window, Rng, Topology};
+use infer_host::quantise::{argmax, dequantise, engine_window, float_predict, PrecisionPolicy};
+use infer_host::{HostEngine, HostReference};
 use infer_nostd::format::Input;
-use infer_nostd::quantise::{argmax, dequantise, engine_window, float_predict, PrecisionPolicy};
-use infer_nostd::{HostEngine, HostReference, Model};
+use infer_nostd::Model;
 use proptest::prelude::*;
 
 /// Counts output steps where the fixed engine's prediction equals the f32

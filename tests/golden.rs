@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use echo_lstm::random_model::{quantised_random, Topology};
-use infer_nostd::quantise::{engine_window, PrecisionPolicy};
-use infer_nostd::{HostEngine, Model};
+use infer_host::quantise::{engine_window, PrecisionPolicy};
+use infer_host::HostEngine;
+use infer_nostd::Model;
 
 /// The golden cases: a name, a topology, units and the precision policy.
 const CASES: [(&str, Topology, usize, PrecisionPolicy); 6] = [

@@ -3,12 +3,15 @@
 //! refused with an error (never a panic, never a model).
 
 use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
+use infer_host::file::to_file_bytes;
+use infer_host::quantise::{quantise, PrecisionPolicy};
+use infer_host::FileDesc;
+use infer_host::HostEngine;
 use infer_nostd::format::{
-    to_file_bytes, CellActivation, HeadKind, Input, Matrix, ModelDesc, Outputs, Precision,
-    FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT,
+    CellActivation, HeadKind, Input, Matrix, Outputs, Precision, FORMAT_VERSION, HEADER_LEN, MAGIC,
+    MAX_SHIFT,
 };
-use infer_nostd::quantise::{quantise, PrecisionPolicy};
-use infer_nostd::{Detail, Engine, Error, HostEngine, Model};
+use infer_nostd::{Detail, Engine, Error, Model};
 
 /// A real quantised model file of `topology` (4 units, 4 classes, windows of 5).
 fn model_file(topology: Topology) -> Vec<u8> {
@@ -21,9 +24,9 @@ fn model_file(topology: Topology) -> Vec<u8> {
 }
 
 /// The model file of `topology`'s description after `edit`.
-fn edited(topology: Topology, edit: impl FnOnce(&mut ModelDesc)) -> Result<(), Error> {
+fn edited(topology: Topology, edit: impl FnOnce(&mut FileDesc)) -> Result<(), Error> {
     let file = model_file(topology);
-    let mut desc = Model::from_bytes(&file).expect("valid").desc().clone();
+    let mut desc = infer_host::describe(&Model::from_bytes(&file).expect("valid"));
     edit(&mut desc);
     let bytes = to_file_bytes(&desc).expect("encode");
     Model::from_bytes(&bytes).map(|_| ())
@@ -136,8 +139,8 @@ fn an_undecodable_payload_is_malformed() {
 
     // Five well-formed layers, one more than a stack holds. A layer's bytes
     // are what an encoder with no layers lacks.
-    let mut desc = Model::from_bytes(&file).unwrap().desc().clone();
-    desc.encoder.layers.clear();
+    let mut desc = infer_host::describe(&Model::from_bytes(&file).unwrap());
+    desc.encoder.clear();
     let empty = to_file_bytes(&desc).unwrap();
     let layer = &good[count + 1..count + 1 + good.len() - payload(&empty).len()];
     let mut five = good[..count].to_vec();
@@ -167,7 +170,7 @@ fn written_files_word_align_every_matrix() {
             let mut rng = Rng::new(1);
             let calib: Vec<Vec<f32>> = (0..8).map(|_| random_window(&float, &mut rng)).collect();
             let file = quantise(&float, &calib, policy).unwrap().bytes;
-            let desc = Model::from_bytes(&file).unwrap().desc();
+            let desc = infer_host::describe(&Model::from_bytes(&file).unwrap());
             let stacks = [
                 Some(&desc.encoder),
                 match &desc.outputs {
@@ -176,7 +179,7 @@ fn written_files_word_align_every_matrix() {
                 },
             ];
             let mut matrices = vec![desc.head.dense];
-            for layer in stacks.into_iter().flatten().flat_map(|s| &s.layers) {
+            for layer in stacks.into_iter().flatten().flatten() {
                 for w in std::iter::once(&layer.forward).chain(&layer.backward) {
                     matrices.extend([w.input, w.recurrent]);
                 }
@@ -239,7 +242,7 @@ fn every_single_bit_flip_is_an_error() {
 }
 
 /// An edit of a topology's model and the message of the error it must cause.
-type Case = (Topology, fn(&mut ModelDesc), &'static str);
+type Case = (Topology, fn(&mut FileDesc), &'static str);
 
 /// A stand-in tensor of `n` bytes: the validation checks lengths first.
 fn zeros(n: usize) -> &'static [u8] {
@@ -249,50 +252,50 @@ fn zeros(n: usize) -> &'static [u8] {
 #[test]
 fn shape_errors() {
     use Topology::*;
-    let shape = |t, edit: fn(&mut ModelDesc)| match edited(t, edit) {
+    let shape = |t, edit: fn(&mut FileDesc)| match edited(t, edit) {
         Err(Error::Shape(what)) => what.as_str(),
         other => panic!("{t:?}: expected a shape error, got {other:?}"),
     };
     let cases: [Case; 16] = [
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.input.rows += 1,
+            |d| d.encoder[0].forward.input.rows += 1,
             "LSTM input kernel",
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.input.values = zeros(3),
+            |d| d.encoder[0].forward.input.values = zeros(3),
             "LSTM input kernel",
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.input.multipliers = zeros(4),
+            |d| d.encoder[0].forward.input.multipliers = zeros(4),
             "LSTM input kernel",
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.recurrent.shifts = zeros(1),
+            |d| d.encoder[0].forward.recurrent.shifts = zeros(1),
             "LSTM recurrent kernel",
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.recurrent.cols += 1,
+            |d| d.encoder[0].forward.recurrent.cols += 1,
             "LSTM recurrent kernel",
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.bias = zeros(4),
+            |d| d.encoder[0].forward.bias = zeros(4),
             "LSTM bias",
         ),
         (
             Bidirectional,
-            |d| d.encoder.layers[0].backward.as_mut().unwrap().bias = zeros(0),
+            |d| d.encoder[0].backward.as_mut().unwrap().bias = zeros(0),
             "LSTM bias",
         ),
-        (ManyToOne, |d| d.encoder.layers.clear(), "empty LSTM stack"),
+        (ManyToOne, |d| d.encoder.clear(), "empty LSTM stack"),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].units = 0,
+            |d| d.encoder[0].units = 0,
             "LSTM layer without units",
         ),
         (
@@ -332,12 +335,12 @@ fn shape_errors() {
 #[test]
 fn a_matrix_wider_than_511_columns_is_a_shape_error() {
     let got = edited(Topology::ManyToOne, |d| {
-        let units = d.encoder.layers[0].units as usize;
+        let units = d.encoder[0].units as usize;
         let cols = 512;
         d.input = Input::OneHot {
             classes: cols as u16,
         };
-        let m = &mut d.encoder.layers[0].forward.input;
+        let m = &mut d.encoder[0].forward.input;
         m.cols = cols as u16;
         m.values = zeros(4 * units * cols);
     });
@@ -348,7 +351,7 @@ fn a_matrix_wider_than_511_columns_is_a_shape_error() {
     );
 }
 
-fn set_decoder_steps(d: &mut ModelDesc, n: u16) {
+fn set_decoder_steps(d: &mut FileDesc, n: u16) {
     if let Outputs::EncoderDecoder { steps, .. } = &mut d.outputs {
         *steps = n;
     }
@@ -360,7 +363,7 @@ fn parameter_errors() {
     let cases: [Case; 9] = [
         (
             ManyToOne,
-            |d| d.encoder.layers[0].forward.recurrent.shifts = shifts_of(d, MAX_SHIFT + 1),
+            |d| d.encoder[0].forward.recurrent.shifts = shifts_of(d, MAX_SHIFT + 1),
             "requantisation shift",
         ),
         (
@@ -370,7 +373,7 @@ fn parameter_errors() {
         ),
         (
             ManyToOne,
-            |d| d.encoder.layers[0].cell_frac = 16,
+            |d| d.encoder[0].cell_frac = 16,
             "cell fraction bits",
         ),
         (
@@ -418,8 +421,8 @@ fn parameter_errors() {
     }
 }
 
-fn shifts_of(d: &ModelDesc, s: u8) -> &'static [u8] {
-    let n = d.encoder.layers[0].forward.recurrent.shifts.len();
+fn shifts_of(d: &FileDesc, s: u8) -> &'static [u8] {
+    let n = d.encoder[0].forward.recurrent.shifts.len();
     Box::leak(vec![s; n].into_boxed_slice())
 }
 
@@ -429,8 +432,8 @@ fn negative_multipliers(m: Matrix) -> &'static [u8] {
     Box::leak(bytes.into_boxed_slice())
 }
 
-fn relu_fracs(d: &mut ModelDesc, candidate_frac: u8, hidden_frac: u8) {
-    d.encoder.layers[0].activation = CellActivation::Relu {
+fn relu_fracs(d: &mut FileDesc, candidate_frac: u8, hidden_frac: u8) {
+    d.encoder[0].activation = CellActivation::Relu {
         candidate_frac,
         hidden_frac,
     };
@@ -489,7 +492,7 @@ fn over_capacity_is_refused_by_the_runner() {
             features,
             scale: 0.5,
         };
-        let m = &mut d.encoder.layers[0].forward.input;
+        let m = &mut d.encoder[0].forward.input;
         m.cols = features;
         m.values = keep(vec![0; m.grouped_len()]);
     });
@@ -501,7 +504,7 @@ fn over_capacity_is_refused_by_the_runner() {
     let long = edited_model(Topology::EncoderDecoder, |d, _| {
         if let Outputs::EncoderDecoder { steps, decoder } = &mut d.outputs {
             *steps = 6;
-            let layer = &mut decoder.layers[0];
+            let layer = &mut decoder[0];
             layer.backward = Some(layer.forward);
         }
         // The head now reads both decoder directions.
@@ -541,10 +544,10 @@ fn an_encoder_decoder_needs_the_layers_of_one_stack() {
 /// through its second argument.
 fn edited_model(
     topology: Topology,
-    edit: impl FnOnce(&mut ModelDesc<'static>, &dyn Fn(Vec<u8>) -> &'static [u8]),
+    edit: impl FnOnce(&mut FileDesc<'static>, &dyn Fn(Vec<u8>) -> &'static [u8]),
 ) -> Model<'static> {
     let file: &'static [u8] = Box::leak(model_file(topology).into_boxed_slice());
-    let mut desc = Model::from_bytes(file).unwrap().desc().clone();
+    let mut desc = infer_host::describe(&Model::from_bytes(file).unwrap());
     edit(&mut desc, &|v| Box::leak(v.into_boxed_slice()));
     let bytes: &'static [u8] = Box::leak(to_file_bytes(&desc).unwrap().into_boxed_slice());
     Model::from_bytes(bytes).expect("the edited model is valid")
@@ -600,7 +603,7 @@ fn runner_errors() {
             features: 2,
             scale: 0.5,
         };
-        let m = &mut d.encoder.layers[0].forward.input;
+        let m = &mut d.encoder[0].forward.input;
         m.cols = 2;
         m.values = keep(vec![1; m.grouped_len()]);
     });

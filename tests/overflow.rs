@@ -14,13 +14,15 @@
 //! arithmetic overflow in the engine panics and fails them.
 
 use echo_lstm::random_model::Rng;
+use infer_host::file::to_file_bytes;
+use infer_host::{FileDesc, Stack};
 use infer_nostd::activation::{sigmoid, tanh};
 use infer_nostd::fixed::{
     mul_shift, requant32, requant64, rescale, round_shift32, round_shift64, sat16, sat32,
 };
 use infer_nostd::format::{
-    to_file_bytes, CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix,
-    ModelDesc, Outputs, Precision, Stack, MAX_SHIFT, UNIT_FRAC,
+    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
+    Precision, MAX_SHIFT, UNIT_FRAC,
 };
 use infer_nostd::{Engine, Model};
 use proptest::prelude::*;
@@ -236,9 +238,7 @@ struct OwnedModel {
 
 /// A stack viewing `layers`.
 fn stack(layers: &[OwnedLayer]) -> Stack<'_> {
-    Stack {
-        layers: layers.iter().map(OwnedLayer::view).collect(),
-    }
+    layers.iter().map(OwnedLayer::view).collect()
 }
 
 impl OwnedModel {
@@ -271,7 +271,7 @@ impl OwnedModel {
         }
     }
 
-    fn desc(&self) -> ModelDesc<'_> {
+    fn desc(&self) -> FileDesc<'_> {
         let s = &self.shape;
         ModelDesc {
             label: "adversarial",
@@ -385,7 +385,7 @@ fn run_extremes(file: &[u8], shape: &Shape) -> Result<(), TestCaseError> {
     }
     // Hidden states of a forward-only encoder stay in their documented range.
     if !d.encoder.has_bidirectional() && !matches!(d.outputs, Outputs::EncoderDecoder { .. }) {
-        for (l, layer) in d.encoder.layers.iter().enumerate() {
+        for (l, layer) in d.encoder.iter().enumerate() {
             let h = engine.hidden(l).unwrap();
             match layer.activation {
                 // o * tanh(c) with |o|, |tanh| < 1: never the i16 minimum.
@@ -570,14 +570,12 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
 }
 
 /// A model file of one one-hot value, one LSTM layer and `head`.
-fn one_layer_file(layer: LstmLayer, outputs: Outputs, head: Head) -> Vec<u8> {
+fn one_layer_file(layer: LstmLayer, outputs: Outputs<Stack>, head: Head) -> Vec<u8> {
     let desc = ModelDesc {
         label: "one layer",
         window: 0,
         input: Input::OneHot { classes: 1 },
-        encoder: Stack {
-            layers: [layer].into_iter().collect(),
-        },
+        encoder: [layer].into_iter().collect(),
         outputs,
         head,
     };

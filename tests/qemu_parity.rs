@@ -19,9 +19,10 @@ use echo_lstm::device::{
     Target, Task, TASKS,
 };
 use echo_lstm::random_model::Topology;
+use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
 use infer_nostd::format::LstmLayer;
-use infer_nostd::quantise::{FloatOutputs, PrecisionPolicy};
-use infer_nostd::{Model, Readout};
+use infer_nostd::format::Outputs;
+use infer_nostd::Model;
 
 /// Fresh windows per task (at least 500).
 const WINDOWS: usize = 500;
@@ -222,7 +223,7 @@ fn a_unit_the_assembly_loop_leaves_is_bit_exact_on_cortex_m4() {
     let bytes = std::fs::read(&path).expect("read the model");
     let model = Model::from_bytes(&bytes).expect("load the model");
     let shifts = |layer: LstmLayer| layer.forward.recurrent.shifts[..4 * units].to_vec();
-    let Readout::EncoderDecoder { decoder, .. } = model.readout() else {
+    let Outputs::EncoderDecoder { decoder, .. } = model.readout() else {
         panic!("an encoder-decoder");
     };
     for (stack, layer) in [("encoder", model.encoder()), ("decoder", decoder)] {

@@ -14,7 +14,8 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use infer_nostd::format::{Input, Outputs, Stack};
+use infer_nostd::format::{Input, Outputs};
+use infer_nostd::Layers;
 use infer_nostd::Model;
 
 #[path = "src/windows.rs"]
@@ -58,14 +59,9 @@ fn read(path: &Path, what: &str, var: &str) -> Vec<u8> {
 }
 
 /// The most units of any layer, and the number of layers, in a stack.
-fn stack_shape(stack: &Stack) -> (usize, usize) {
-    let units = stack
-        .layers
-        .iter()
-        .map(|l| l.units as usize)
-        .max()
-        .unwrap_or(0);
-    (units, stack.layers.len())
+fn stack_shape(stack: &Layers) -> (usize, usize) {
+    let units = stack.iter().map(|l| l.units as usize).max().unwrap_or(0);
+    (units, stack.len())
 }
 
 /// A small deterministic generator (xorshift64*) for the default inputs.

@@ -14,9 +14,10 @@ use std::fs;
 use std::path::Path;
 
 use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
-use infer_nostd::format::{to_file_bytes, ModelDesc};
-use infer_nostd::quantise::{quantise, PrecisionPolicy};
-use infer_nostd_fuzz::{join_input, payload_of};
+use infer_host::quantise::{quantise, PrecisionPolicy};
+use infer_host::file::{payload, to_file_bytes};
+use infer_host::FileDesc;
+use infer_nostd_fuzz::join_input;
 
 /// A script that makes every kind of call (see `src/lib.rs` for the
 /// encoding): probe bytes, a runner choice, then predict, predict_logits,
@@ -42,8 +43,8 @@ fn script(runner: u8, rng: &mut Rng) -> Vec<u8> {
 
 /// The same model file accepting windows of any length.
 fn any_length(file: &[u8]) -> Vec<u8> {
-    let payload = payload_of(file).expect("a model file");
-    let (mut desc, _) = postcard::take_from_bytes::<ModelDesc<'_>>(payload).expect("decodes");
+    let bytes = payload(file).expect("a model file");
+    let (mut desc, _) = postcard::take_from_bytes::<FileDesc<'_>>(bytes).expect("decodes");
     desc.window = 0;
     to_file_bytes(&desc).expect("encodes")
 }
@@ -79,7 +80,7 @@ fn main() {
                 let s = script(((t + p + v) % 3) as u8, &mut rng);
                 let stem = format!("{topology:?}-{name}-{window}");
                 let load = join_input(&s, &file);
-                let mutate = join_input(&s, payload_of(&file).expect("a model file"));
+                let mutate = join_input(&s, payload(&file).expect("a model file"));
                 fs::write(dirs[0].join(&stem), &load).expect("write seed");
                 fs::write(dirs[1].join(&stem), &mutate).expect("write seed");
                 count += 1;

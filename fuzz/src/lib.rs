@@ -22,11 +22,11 @@
 //! `predict_logits`, and a stream of `push` calls against `predict` on the
 //! same window.
 
-use infer_nostd::format::{HeadKind, Input, ModelDesc, Outputs, FORMAT_VERSION, MAGIC};
-use infer_nostd::{Engine, Error, HostEngine, HostReference, Kernel, Model, Runner};
-
-/// The CRC-32 the format uses (postcard's `use-crc` with this algorithm).
-static CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+use infer_host::file::frame;
+use infer_host::FileDesc;
+use infer_nostd::format::{HeadKind, Input, ModelDesc, Outputs};
+use infer_nostd::{Engine, Error, Kernel, Layers, Model, Runner};
+use infer_host::{HostEngine, HostReference};
 
 /// Most multiply-accumulates the calls of one script may ask for in all:
 /// keeps every execution far below libFuzzer's 1 s timeout (even on a
@@ -57,31 +57,16 @@ pub fn join_input(script: &[u8], model: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The postcard payload of a model file (between the header and the CRC),
-/// or `None` if `file` is too short to have one.
-pub fn payload_of(file: &[u8]) -> Option<&[u8]> {
-    file.get(infer_nostd::format::HEADER_LEN..file.len().checked_sub(4)?)
-}
-
-/// A complete model file around `payload`: magic, current version,
-/// payload, and the payload's CRC-32 little-endian, as
-/// `postcard::to_allocvec_crc32` writes it.
-///
-/// If a prefix of `payload` decodes as a [`ModelDesc`], only that prefix is
-/// framed (the rest would only make the file fail its CRC), so every input
-/// that decodes reaches validation.
+/// A complete model file around `payload` ([`frame`]): if a prefix of
+/// `payload` decodes as a [`FileDesc`], only that prefix is framed (the
+/// rest would only make the file fail its CRC), so every input that
+/// decodes reaches validation.
 pub fn frame_payload(payload: &[u8]) -> Vec<u8> {
-    let used = match postcard::take_from_bytes::<ModelDesc<'_>>(payload) {
+    let used = match postcard::take_from_bytes::<FileDesc<'_>>(payload) {
         Ok((_, rest)) => payload.len() - rest.len(),
         Err(_) => payload.len(),
     };
-    let payload = &payload[..used];
-    let mut file = Vec::with_capacity(infer_nostd::format::HEADER_LEN + payload.len() + 4);
-    file.extend_from_slice(&MAGIC);
-    file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    file.extend_from_slice(payload);
-    file.extend_from_slice(&CRC32.checksum(payload).to_le_bytes());
-    file
+    frame(&payload[..used])
 }
 
 /// Loads `file` and, if it is a model, runs `script` on it.
@@ -159,7 +144,7 @@ fn probe_model(model: &Model<'_>, s: &mut Script<'_>) {
     let x = f32::from_bits(s.u32());
     let _ = model.quantise_input(x);
     let _ = model.dequantise_output(s.u32() as i32);
-    for layer in model.desc().encoder.layers.iter() {
+    for layer in model.encoder().iter() {
         for r in 0..4 * usize::from(layer.units) {
             assert!(layer.row_frac(r) <= infer_nostd::format::UNIT_FRAC);
         }
@@ -220,7 +205,7 @@ impl<'s> Script<'s> {
     /// once the budget cannot pay for it.
     fn window(&mut self, model: &Model<'_>, runs: usize) -> Option<Vec<i16>> {
         let b = self.byte();
-        let trained = usize::from(model.desc().window);
+        let trained = usize::from(model.window());
         let steps = if trained != 0 && b < 0xC0 {
             trained
         } else {
@@ -232,7 +217,7 @@ impl<'s> Script<'s> {
             return None;
         }
         self.macs_left -= cost;
-        Some((0..len).map(|_| self.value(&model.desc().input)).collect())
+        Some((0..len).map(|_| self.value(&model.input())).collect())
     }
 
     /// A step of the width the model takes, or (rarely) one value short
@@ -244,7 +229,7 @@ impl<'s> Script<'s> {
             _ => model.step_width(),
         };
         (0..width)
-            .map(|_| self.value(&model.desc().input))
+            .map(|_| self.value(&model.input()))
             .collect()
     }
 }
@@ -274,12 +259,12 @@ fn window_error<K: Kernel, const H: usize, const L: usize, const T: usize>(
 }
 
 /// Whether the model can run one step at a time.
-fn streamable(d: &ModelDesc<'_>) -> bool {
+fn streamable(d: &ModelDesc<'_, Layers<'_>>) -> bool {
     !d.encoder.has_bidirectional() && !matches!(d.outputs, Outputs::EncoderDecoder { .. })
 }
 
 /// The prediction `predict` must give for one output step's logits.
-fn expected_prediction<K: Kernel>(d: &ModelDesc<'_>, logits: &[K::Output]) -> i32 {
+fn expected_prediction<K: Kernel>(d: &ModelDesc<'_, Layers<'_>>, logits: &[K::Output]) -> i32 {
     match d.head.kind {
         HeadKind::Regress => K::raw_output(logits[0], &d.head),
         HeadKind::Classify => {
@@ -330,7 +315,7 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
                             assert!((0..rows as i32).contains(&p), "push: class {p} of {rows}");
                         }
                     }
-                    Err(e) => assert_push_error(&d, &step, model.step_width(), e),
+                    Err(e) => assert_push_error(d, &step, model.step_width(), e),
                 }
             }
             3 => {
@@ -340,7 +325,7 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
                 match r.push_logits(&step, &mut out) {
                     Ok(()) => assert_eq!(short, 0, "push_logits filled a short buffer"),
                     Err(Error::OutputTooShort) => assert_eq!(short, 1, "push_logits: buffer fits"),
-                    Err(e) => assert_push_error(&d, &step, model.step_width(), e),
+                    Err(e) => assert_push_error(d, &step, model.step_width(), e),
                 }
             }
             4 => r.reset(),
@@ -420,7 +405,7 @@ fn logits_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
                 .expect("predict after predict_logits");
             for (k, p) in preds.iter().enumerate() {
                 let want =
-                    expected_prediction::<K>(&model.desc(), &logits[k * rows..(k + 1) * rows]);
+                    expected_prediction::<K>(model.desc(), &logits[k * rows..(k + 1) * rows]);
                 assert_eq!(*p, want, "predict vs predict_logits at output step {k}");
             }
         }
@@ -428,7 +413,7 @@ fn logits_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
 }
 
 /// Checks that an error from `push` is one it documents.
-fn assert_push_error(d: &ModelDesc<'_>, step: &[i16], width: usize, e: Error) {
+fn assert_push_error(d: &ModelDesc<'_, Layers<'_>>, step: &[i16], width: usize, e: Error) {
     let want = if !streamable(d) {
         Error::NotStreamable
     } else if step.len() != width {
@@ -446,7 +431,7 @@ fn stream_matches_window<K: Kernel, const H: usize, const L: usize, const T: usi
     window: &[i16],
 ) {
     let model = r.model().clone();
-    if !streamable(&model.desc()) || window_error(r, window).is_some() {
+    if !streamable(model.desc()) || window_error(r, window).is_some() {
         return;
     }
     let width = model.step_width();

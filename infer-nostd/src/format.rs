@@ -35,6 +35,7 @@
 //! - These rules are written once, as [`CellActivation`]'s methods; the
 //!   engine and the quantiser both use them.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// The four bytes every model file starts with.
@@ -56,11 +57,19 @@ pub const UNIT_FRAC: u8 = 15;
 
 /// The CRC-32 used over the payload, computed bit by bit: a table would
 /// take 1 KiB of a microcontroller's flash to check a file once, at load.
-pub(crate) static CRC32: crc::Crc<u32, crc::NoTable> =
+static CRC32: crc::Crc<u32, crc::NoTable> =
     crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 
+/// The CRC-32 (ISO-HDLC, the zlib one) a file stores after its payload:
+/// the one definition the loader checks and the writer
+/// (`infer_host::file::frame`) writes.
+pub fn checksum(payload: &[u8]) -> u32 {
+    CRC32.checksum(payload)
+}
+
 /// Storage precision of one weight tensor.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     /// One signed byte per weight.
     Int8,
@@ -91,7 +100,8 @@ impl Precision {
 }
 
 /// A quantised weight matrix with one requantisation per output row.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Matrix<'a> {
     /// Output rows.
     pub rows: u16,
@@ -102,18 +112,18 @@ pub struct Matrix<'a> {
     /// Zero to three bytes that place `values` at a multiple of four bytes
     /// from the start of the file (the Cortex-M4 kernels load whole words
     /// of weights; `to_file_bytes` chooses them).
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub align: &'a [u8],
     /// The weights in row groups ([`Matrix::grouped_len`] bytes), or
     /// column-major for a one-hot input kernel (see the module docs).
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub values: &'a [u8],
     /// One i32 multiplier per row, little-endian; stored for the padding
     /// rows of the last row group too (as 0).
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub multipliers: &'a [u8],
     /// One right shift per row (padding rows included).
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub shifts: &'a [u8],
 }
 
@@ -151,22 +161,24 @@ impl Matrix<'_> {
 }
 
 /// The weights of one direction of an LSTM layer.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LstmWeights<'a> {
     /// Input kernel: `4 * units` rows by the layer's input width.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub input: Matrix<'a>,
     /// Recurrent kernel: `4 * units` rows by `units` columns.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub recurrent: Matrix<'a>,
     /// `4 * units` i32 biases, little-endian, in each row's output format
     /// (unit by unit, like the rows).
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub bias: &'a [u8],
 }
 
 /// The activation applied to the candidate and to the cell state.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellActivation {
     /// The standard LSTM: hidden state in Q0.15.
     Tanh,
@@ -211,7 +223,8 @@ impl CellActivation {
 }
 
 /// One LSTM layer, forward or bidirectional.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LstmLayer<'a> {
     /// Hidden units per direction.
     pub units: u16,
@@ -220,24 +233,17 @@ pub struct LstmLayer<'a> {
     /// Fraction bits of the cell state (a power-of-two scale).
     pub cell_frac: u8,
     /// The forward direction.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub forward: LstmWeights<'a>,
     /// The backward direction of a bidirectional layer; its output is
     /// concatenated after the forward one.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub backward: Option<LstmWeights<'a>>,
 }
 
-/// A stack of LSTM layers, each feeding the next.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Stack<'a> {
-    /// The layers, first to last.
-    #[serde(borrow)]
-    pub layers: heapless::Vec<LstmLayer<'a>, MAX_STACK_LAYERS>,
-}
-
 /// What one input timestep is.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Input {
     /// An integer in `0..classes`, one-hot encoded.
     OneHot {
@@ -253,11 +259,13 @@ pub enum Input {
     },
 }
 
-/// Which hidden states reach the head.
-// Without alloc the decoder stack cannot be boxed; a model exists once.
-#[allow(clippy::large_enum_variant)]
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub enum Outputs<'a> {
+/// Which hidden states reach the head; `S` is how a stack of layers is
+/// held: the engine's [`Layers`](crate::Layers) (the file view, decoded as
+/// visited), or a host tool's vector of [`LstmLayer`]s (both encode as a
+/// postcard sequence of layers).
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outputs<S> {
     /// Many-to-one: the last timestep only.
     LastStep,
     /// Many-to-many: every timestep.
@@ -269,13 +277,13 @@ pub enum Outputs<'a> {
         /// Output steps.
         steps: u16,
         /// The decoder layers.
-        #[serde(borrow)]
-        decoder: Stack<'a>,
+        decoder: S,
     },
 }
 
 /// What the head's outputs mean.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeadKind {
     /// Logits: the prediction is the argmax (lowest index on ties).
     Classify,
@@ -284,96 +292,39 @@ pub enum HeadKind {
 }
 
 /// The dense layer applied to each output hidden state.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Head<'a> {
     /// Classification or regression.
     pub kind: HeadKind,
     /// Output rows by the last layer's output width.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub dense: Matrix<'a>,
     /// One i32 bias per row, little-endian, in output units.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub bias: &'a [u8],
     /// Real value of one output unit.
     pub output_scale: f32,
 }
 
-/// A whole network, as stored after the header.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct ModelDesc<'a> {
+/// A whole network, as stored after the header; `S` is how its stacks
+/// are held (see [`Outputs`]). The engine's [`Model`](crate::Model) is a
+/// validated `ModelDesc<Layers>`.
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelDesc<'a, S> {
     /// Free text naming the task, such as `echo-whole`.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub label: &'a str,
     /// The window length the model was trained on (0: any length).
     pub window: u16,
     /// Input encoding.
     pub input: Input,
     /// The (encoder) LSTM stack.
-    #[serde(borrow)]
-    pub encoder: Stack<'a>,
+    pub encoder: S,
     /// How outputs are taken.
-    #[serde(borrow)]
-    pub outputs: Outputs<'a>,
+    pub outputs: Outputs<S>,
     /// The dense head.
-    #[serde(borrow)]
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub head: Head<'a>,
-}
-
-/// Encodes a model description as a complete model file, with every
-/// matrix's `align` bytes chosen so that its `values` start at a multiple
-/// of four bytes from the start of the file.
-#[cfg(feature = "serialize")]
-pub fn to_file_bytes(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
-    const ZEROS: [u8; 3] = [0; 3];
-    let mut desc = desc.clone();
-    for m in matrices(&mut desc) {
-        m.align = &[];
-    }
-    // Where each matrix's values land without padding; `align` is encoded
-    // as one length byte and 0-3 zeros, so padding a matrix moves the ones
-    // after it by exactly its padding.
-    let file = encode(&desc)?;
-    let mut parsed: ModelDesc = postcard::from_bytes(&file[HEADER_LEN..file.len() - 4])?;
-    let mut shift = 0;
-    for (m, unpadded) in matrices(&mut desc).into_iter().zip(matrices(&mut parsed)) {
-        let offset = unpadded.values.as_ptr() as usize - file.as_ptr() as usize + shift;
-        let pad = (4 - offset % 4) % 4;
-        m.align = &ZEROS[..pad];
-        shift += pad;
-    }
-    encode(&desc)
-}
-
-/// Every matrix of `desc`, in file order.
-#[cfg(feature = "serialize")]
-fn matrices<'d, 'a>(desc: &'d mut ModelDesc<'a>) -> alloc::vec::Vec<&'d mut Matrix<'a>> {
-    let mut out = alloc::vec::Vec::new();
-    let decoder = match &mut desc.outputs {
-        Outputs::EncoderDecoder { decoder, .. } => Some(decoder),
-        _ => None,
-    };
-    let layers = desc
-        .encoder
-        .layers
-        .iter_mut()
-        .chain(decoder.into_iter().flat_map(|d| d.layers.iter_mut()));
-    for layer in layers {
-        for w in core::iter::once(&mut layer.forward).chain(layer.backward.as_mut()) {
-            out.push(&mut w.input);
-            out.push(&mut w.recurrent);
-        }
-    }
-    out.push(&mut desc.head.dense);
-    out
-}
-
-/// The file bytes of `desc` as it is.
-#[cfg(feature = "serialize")]
-fn encode(desc: &ModelDesc<'_>) -> Result<alloc::vec::Vec<u8>, postcard::Error> {
-    let mut out = alloc::vec::Vec::from(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    let mut out = postcard::to_extend(desc, out)?;
-    let crc = CRC32.checksum(&out[HEADER_LEN..]);
-    out.extend_from_slice(&crc.to_le_bytes());
-    Ok(out)
 }

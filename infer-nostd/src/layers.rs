@@ -42,14 +42,17 @@ impl<'a> Layers<'a> {
     /// Reads a stack (a postcard sequence of [`LstmLayer`]), keeping its
     /// bytes encoded.
     pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, Bad> {
-        let count = r.u32()?;
-        if count as usize > MAX_STACK_LAYERS {
-            return Err(Bad::Malformed);
-        }
+        // As postcard into a vector of `MAX_STACK_LAYERS`: each layer is
+        // decoded before the count is held against the capacity, so a
+        // file gives the same error either way.
+        let count = r.len()?;
         let start = r.rest();
         let (mut bidirectional, mut last) = (false, Last::default());
-        for _ in 0..count {
+        for i in 0..count {
             let layer = LstmLayer::decode(r)?;
+            if i >= MAX_STACK_LAYERS as u64 {
+                return Err(Bad::Malformed);
+            }
             bidirectional |= layer.backward.is_some();
             last = Last {
                 units: layer.units,

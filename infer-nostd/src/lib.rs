@@ -19,9 +19,6 @@
 #![no_std]
 #![warn(missing_docs)]
 
-#[cfg(feature = "serialize")]
-extern crate alloc;
-
 pub mod activation;
 mod error;
 pub mod fixed;
@@ -30,13 +27,13 @@ pub mod kernel;
 mod kernels;
 mod layers;
 mod model;
-#[cfg(feature = "serialize")]
-pub mod quantise;
 #[cfg(test)]
 mod requant_check;
 mod runner;
-mod tensor;
+pub mod tensor;
 mod wire;
+#[cfg(all(test, feature = "serde"))]
+mod wire_check;
 
 /// Word alignment for a model file embedded in flash: the Cortex-M4
 /// kernels load its weights by words (see [`include_model!`]).
@@ -57,5 +54,5 @@ macro_rules! include_model {
 pub use error::{Detail, Error};
 pub use kernel::{Fixed, Float, Kernel};
 pub use layers::{LayerIter, Layers};
-pub use model::{Model, Readout, MAX_COLS};
-pub use runner::{Engine, HostEngine, HostReference, Reference, Runner};
+pub use model::{Model, MAX_COLS};
+pub use runner::{Engine, Reference, Runner};

@@ -4,43 +4,45 @@
 
 use crate::error::{Detail, Error};
 use crate::format::{
-    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
-    Stack, CRC32, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, MAX_STACK_LAYERS, UNIT_FRAC,
+    checksum, CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc,
+    Outputs, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
 };
 use crate::layers::Layers;
 use crate::tensor::pow2;
-use crate::wire::{Decode, Reader};
+use crate::wire::{Bad, Decode, Reader};
 
 /// Widest input any matrix row may have (keeps int8 dot products in i32).
 pub const MAX_COLS: usize = 511;
 
-/// How a validated model's outputs are taken (the runtime view of
-/// [`Outputs`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Readout<'a> {
-    /// Many-to-one.
-    LastStep,
-    /// Many-to-many.
-    EveryStep,
-    /// The encoder's last output repeated `steps` times into a decoder stack.
-    EncoderDecoder {
-        /// Output steps.
-        steps: u16,
-        /// The decoder layers.
-        decoder: Layers<'a>,
-    },
-}
-
-/// A validated model, borrowing everything from the file bytes: its layers
-/// are decoded as they are visited, so the model itself is a few words.
+/// A validated model: the file's [`ModelDesc`] with its stacks held as
+/// [`Layers`] (the file view, decoded as visited), borrowing everything
+/// from the file bytes, so the model itself is a few words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model<'a> {
-    label: &'a str,
-    window: u16,
-    input: Input,
-    encoder: Layers<'a>,
-    readout: Readout<'a>,
-    head: Head<'a>,
+    desc: ModelDesc<'a, Layers<'a>>,
+}
+
+/// The engine's decoder of a whole description: the fields in the order
+/// [`ModelDesc`] declares them (and postcard encodes them), the stacks
+/// kept encoded as [`Layers`].
+impl<'a> Decode<'a> for ModelDesc<'a, Layers<'a>> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
+        Ok(ModelDesc {
+            label: r.str()?,
+            window: r.u16()?,
+            input: Input::decode(r)?,
+            encoder: Layers::read(r)?,
+            outputs: match r.variant(3)? {
+                0 => Outputs::LastStep,
+                1 => Outputs::EveryStep,
+                _ => Outputs::EncoderDecoder {
+                    steps: r.u16()?,
+                    decoder: Layers::read(r)?,
+                },
+            },
+            head: Head::decode(r)?,
+        })
+    }
 }
 
 impl<'a> Model<'a> {
@@ -58,98 +60,59 @@ impl<'a> Model<'a> {
         if version < FORMAT_VERSION {
             return Err(Error::UnsupportedVersion(version));
         }
-        // The payload is a `ModelDesc` read field by field, so the stacks
-        // can stay encoded; then the CRC.
         let mut r = Reader::new(payload);
-        let label = r.str()?;
-        let window = r.u16()?;
-        let input = Input::decode(&mut r)?;
-        let encoder = Layers::read(&mut r)?;
-        let readout = match r.variant(3)? {
-            0 => Readout::LastStep,
-            1 => Readout::EveryStep,
-            _ => Readout::EncoderDecoder {
-                steps: r.u16()?,
-                decoder: Layers::read(&mut r)?,
-            },
-        };
-        let head = Head::decode(&mut r)?;
+        let desc = ModelDesc::decode(&mut r)?;
         let crc = match r.rest() {
             [a, b, c, d] => u32::from_le_bytes([*a, *b, *c, *d]),
             [_, _, _, _, ..] => return Err(Error::TrailingBytes),
             _ => return Err(Error::Truncated),
         };
-        if CRC32.checksum(&payload[..payload.len() - 4]) != crc {
+        if checksum(&payload[..payload.len() - 4]) != crc {
             return Err(Error::BadCrc);
         }
-        let model = Model {
-            label,
-            window,
-            input,
-            encoder,
-            readout,
-            head,
-        };
+        let model = Model { desc };
         validate(&model)?;
         Ok(model)
     }
 
+    /// The whole description, its stacks as [`Layers`].
+    pub fn desc(&self) -> &ModelDesc<'a, Layers<'a>> {
+        &self.desc
+    }
+
     /// The free-text label (the task name).
     pub fn label(&self) -> &'a str {
-        self.label
+        self.desc.label
     }
 
     /// The window length the model was trained on (0: any).
     pub fn window(&self) -> u16 {
-        self.window
+        self.desc.window
     }
 
     /// The input encoding.
     pub fn input(&self) -> Input {
-        self.input
+        self.desc.input
     }
 
     /// The (encoder) LSTM stack.
     pub fn encoder(&self) -> Layers<'a> {
-        self.encoder
+        self.desc.encoder
     }
 
     /// How outputs are taken.
-    pub fn readout(&self) -> Readout<'a> {
-        self.readout
+    pub fn readout(&self) -> Outputs<Layers<'a>> {
+        self.desc.outputs
     }
 
     /// The dense head.
     pub fn head(&self) -> &Head<'a> {
-        &self.head
-    }
-
-    /// The whole description, decoded (for tools: about 1.3 KB on a
-    /// 32-bit stack; running a model never needs it).
-    pub fn desc(&self) -> ModelDesc<'a> {
-        let stack = |layers: Layers<'a>| Stack {
-            layers: layers.iter().take(MAX_STACK_LAYERS).collect(),
-        };
-        ModelDesc {
-            label: self.label,
-            window: self.window,
-            input: self.input,
-            encoder: stack(self.encoder),
-            outputs: match self.readout {
-                Readout::LastStep => Outputs::LastStep,
-                Readout::EveryStep => Outputs::EveryStep,
-                Readout::EncoderDecoder { steps, decoder } => Outputs::EncoderDecoder {
-                    steps,
-                    decoder: stack(decoder),
-                },
-            },
-            head: self.head,
-        }
+        &self.desc.head
     }
 
     /// Values one timestep of input holds (1 for one-hot input).
     pub fn step_width(&self) -> usize {
-        match self.input {
+        match self.desc.input {
             Input::OneHot { .. } => 1,
             Input::Dense { features, .. } => features as usize,
         }
@@ -157,23 +120,23 @@ impl<'a> Model<'a> {
 
     /// Output steps for a window of `steps` timesteps.
     pub fn output_steps(&self, steps: usize) -> usize {
-        match self.readout {
-            Readout::LastStep => 1,
-            Readout::EveryStep => steps,
-            Readout::EncoderDecoder { steps, .. } => steps as usize,
+        match self.desc.outputs {
+            Outputs::LastStep => 1,
+            Outputs::EveryStep => steps,
+            Outputs::EncoderDecoder { steps, .. } => steps as usize,
         }
     }
 
     /// Outputs of the head per output step (classes, or 1 for regression).
     pub fn head_outputs(&self) -> usize {
-        self.head.dense.rows as usize
+        self.desc.head.dense.rows as usize
     }
 
     /// Quantises one real dense input value to the model's input scale
     /// (round half away from zero, saturating). One-hot models return the
     /// value truncated to an index.
     pub fn quantise_input(&self, x: f32) -> i16 {
-        let q = match self.input {
+        let q = match self.desc.input {
             Input::Dense { scale, .. } => x / scale,
             Input::OneHot { .. } => x,
         };
@@ -183,7 +146,7 @@ impl<'a> Model<'a> {
 
     /// The real value of a raw head output (a regression prediction).
     pub fn dequantise_output(&self, raw: i32) -> f32 {
-        raw as f32 * self.head.output_scale
+        raw as f32 * self.desc.head.output_scale
     }
 
     /// Multiply-accumulates one window of `steps` timesteps needs, counting
@@ -203,20 +166,20 @@ impl<'a> Model<'a> {
             }
             (total, cols)
         };
-        let first = match self.input {
+        let first = match self.desc.input {
             Input::OneHot { .. } => 0,
             Input::Dense { features, .. } => features as usize,
         };
-        let (enc, width) = stack_macs(self.encoder, first, steps, false);
-        let (dec, width) = match self.readout {
-            Readout::EncoderDecoder { steps: s, decoder } => {
+        let (enc, width) = stack_macs(self.desc.encoder, first, steps, false);
+        let (dec, width) = match self.desc.outputs {
+            Outputs::EncoderDecoder { steps: s, decoder } => {
                 stack_macs(decoder, width, s as usize, true)
             }
             _ => (0, width),
         };
         let head = self
             .output_steps(steps)
-            .saturating_mul(self.head.dense.rows as usize * width);
+            .saturating_mul(self.desc.head.dense.rows as usize * width);
         enc.saturating_add(dec).saturating_add(head)
     }
 }
@@ -246,13 +209,6 @@ impl LstmLayer<'_> {
     /// The real value of one unit of the hidden state.
     pub fn hidden_scale(&self) -> f32 {
         pow2(-(self.hidden_frac() as i32))
-    }
-}
-
-impl Stack<'_> {
-    /// Whether any layer is bidirectional.
-    pub fn has_bidirectional(&self) -> bool {
-        self.layers.iter().any(|l| l.backward.is_some())
     }
 }
 
@@ -363,7 +319,8 @@ fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Re
     Ok(input_cols)
 }
 
-fn validate(d: &Model) -> Result<(), Error> {
+fn validate(model: &Model) -> Result<(), Error> {
+    let d = &model.desc;
     let first_cols = match d.input {
         Input::OneHot { classes } => {
             check(classes >= 1, Error::Shape(Detail::NoClasses))?;
@@ -380,9 +337,9 @@ fn validate(d: &Model) -> Result<(), Error> {
     };
     let one_hot = matches!(d.input, Input::OneHot { .. });
     let encoder_cols = validate_stack(d.encoder, first_cols, one_hot)?;
-    let head_cols = match d.readout {
-        Readout::LastStep | Readout::EveryStep => encoder_cols,
-        Readout::EncoderDecoder { steps, decoder } => {
+    let head_cols = match d.outputs {
+        Outputs::LastStep | Outputs::EveryStep => encoder_cols,
+        Outputs::EncoderDecoder { steps, decoder } => {
             check(steps >= 1, Error::Shape(Detail::NoDecoderSteps))?;
             validate_stack(decoder, encoder_cols, false)?
         }

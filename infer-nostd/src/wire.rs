@@ -17,7 +17,8 @@
 //!
 //! Errors are the ones postcard's would map to: [`Error::Truncated`] when
 //! the bytes end early, [`Error::Malformed`] otherwise. The tests check
-//! every type against postcard on real files and on garbage.
+//! every type against postcard on real files and on garbage
+//! (`wire_check.rs`).
 
 use crate::error::Error;
 use crate::format::{
@@ -116,14 +117,14 @@ impl<'a> Reader<'a> {
     }
 
     /// An `f32`.
-    fn f32(&mut self) -> Result<f32, Bad> {
+    pub(crate) fn f32(&mut self) -> Result<f32, Bad> {
         let (&b, rest) = self.rest.split_first_chunk::<4>().ok_or(Bad::Truncated)?;
         self.rest = rest;
         Ok(f32::from_le_bytes(b))
     }
 
     /// An `Option`'s tag: whether a value follows.
-    fn is_some(&mut self) -> Result<bool, Bad> {
+    pub(crate) fn is_some(&mut self) -> Result<bool, Bad> {
         match self.byte()? {
             0 => Ok(false),
             1 => Ok(true),
@@ -131,10 +132,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A sequence's length (a `usize` varint).
+    pub(crate) fn len(&mut self) -> Result<u64, Bad> {
+        self.varint(usize::BITS)
+    }
+
     /// A borrowed byte slice.
     #[inline(never)]
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Bad> {
-        let len = self.varint(usize::BITS)?;
+        let len = self.len()?;
         // A length over `usize` cannot be there: the bytes end first.
         self.take(usize::try_from(len).map_err(|_| Bad::Truncated)?)
     }
@@ -238,119 +244,5 @@ impl<'a> Decode<'a> for Head<'a> {
             bias: r.bytes()?,
             output_scale: r.f32()?,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    extern crate std;
-
-    use super::*;
-    use crate::format::HEADER_LEN;
-    use core::fmt::Debug;
-    use serde::Deserialize;
-    use std::format;
-
-    /// Postcard's errors as the engine reports them.
-    fn postcard_error(e: postcard::Error) -> Bad {
-        match e {
-            postcard::Error::DeserializeUnexpectedEnd => Bad::Truncated,
-            _ => Bad::Malformed,
-        }
-    }
-
-    /// Decodes a `T` from the front of `bytes` with `ours`, and with
-    /// postcard, and checks the two agree (values, bytes left, errors).
-    fn agree<'a, T>(bytes: &'a [u8], ours: impl FnOnce(&mut Reader<'a>) -> Result<T, Bad>)
-    where
-        T: Deserialize<'a> + PartialEq + Debug,
-    {
-        let mut r = Reader::new(bytes);
-        let ours = ours(&mut r).map(|v| (v, r.rest()));
-        let theirs = postcard::take_from_bytes::<T>(bytes).map_err(postcard_error);
-        // NaN scales compare unequal: compare their bits through Debug.
-        assert_eq!(
-            format!("{ours:?}"),
-            format!("{theirs:?}"),
-            "bytes {:02x?}",
-            &bytes[..bytes.len().min(16)]
-        );
-    }
-
-    /// Checks every type decoded from every offset of `bytes`.
-    fn agree_everywhere(bytes: &[u8]) {
-        for start in 0..bytes.len() {
-            let b = &bytes[start..];
-            agree::<u16>(b, Reader::u16);
-            agree::<u32>(b, Reader::u32);
-            agree::<f32>(b, Reader::f32);
-            agree::<&[u8]>(b, Reader::bytes);
-            agree::<&str>(b, Reader::str);
-            agree::<Option<u8>>(b, |r| r.is_some()?.then(|| r.byte()).transpose());
-            agree::<Precision>(b, Precision::decode);
-            agree::<Matrix>(b, Matrix::decode);
-            agree::<LstmWeights>(b, LstmWeights::decode);
-            agree::<CellActivation>(b, CellActivation::decode);
-            agree::<LstmLayer>(b, LstmLayer::decode);
-            agree::<Input>(b, Input::decode);
-            agree::<HeadKind>(b, |r| {
-                Ok(match r.variant(2)? {
-                    0 => HeadKind::Classify,
-                    _ => HeadKind::Regress,
-                })
-            });
-            agree::<Head>(b, Head::decode);
-        }
-    }
-
-    #[test]
-    fn agrees_with_postcard_on_model_files_from_every_offset() {
-        let files: [&[u8]; 6] = [
-            include_bytes!("../../tests/golden/bidirectional-int8.elsm"),
-            include_bytes!("../../tests/golden/encoder-decoder-int8.elsm"),
-            include_bytes!("../../tests/golden/many-to-many-int16.elsm"),
-            include_bytes!("../../tests/golden/many-to-one-int8.elsm"),
-            include_bytes!("../../tests/golden/relu-regression-int16.elsm"),
-            include_bytes!("../../tests/golden/stacked-int8.elsm"),
-        ];
-        for file in files {
-            agree_everywhere(&file[HEADER_LEN..]);
-        }
-    }
-
-    #[test]
-    fn agrees_with_postcard_on_varint_edges_and_garbage() {
-        let edges: [&[u8]; 14] = [
-            &[],
-            &[0x7F],
-            &[0x80],
-            &[0x80, 0x00],
-            &[0xFF, 0xFF, 0x03],
-            &[0xFF, 0xFF, 0x04],
-            &[0xFF, 0xFF, 0x83, 0x00],
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0x10],
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
-            &[0x02, 0xC3, 0x28],
-            &[0x02, 0xC3, 0xA9],
-        ];
-        for bytes in edges {
-            agree_everywhere(bytes);
-        }
-        // Pseudo-random bytes, biased towards small values and the high bit.
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let garbage: [u8; 4096] = core::array::from_fn(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            match state % 4 {
-                0 => (state >> 8) as u8 & 0x03,
-                1 => (state >> 8) as u8 | 0x80,
-                _ => (state >> 8) as u8,
-            }
-        });
-        agree_everywhere(&garbage);
     }
 }

@@ -7,7 +7,7 @@ use infer_nostd::{Fixed, Float, Kernel, Model, Runner};
 
 use crate::batch::Batch;
 
-/// Runners sized like `infer_nostd::HostEngine`.
+/// Runners sized like `infer_host::HostEngine`.
 type HostRunner<'a, K> = Runner<'a, K, 511, 8, 32>;
 
 /// Head outputs [`FileRunner::logits`] lists at most (64 MiB of f32).

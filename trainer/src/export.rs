@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::nn::Linear;
 use burn::tensor::Tensor;
-use infer_nostd::format::HeadKind;
-use infer_nostd::quantise::{
+use infer_host::quantise::{
     quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
     Quantised,
 };
+use infer_nostd::format::HeadKind;
 
 use crate::model::lstm::{LstmDirection, LstmLayer};
 use crate::model::Network;

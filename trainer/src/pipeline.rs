@@ -223,14 +223,14 @@ impl Report {
 
 /// Weights and biases stored in a model file.
 pub fn parameters(model: &infer_nostd::Model) -> usize {
-    use infer_nostd::format::{LstmWeights, Outputs, Stack};
+    use infer_nostd::format::{LstmWeights, Outputs};
+    use infer_nostd::Layers;
     let weights = |w: &LstmWeights| {
         let m = |m: &infer_nostd::format::Matrix| m.rows as usize * m.cols as usize;
         m(&w.input) + m(&w.recurrent) + w.bias.len() / 4
     };
-    let stack = |s: &Stack| -> usize {
-        s.layers
-            .iter()
+    let stack = |s: &Layers| -> usize {
+        s.iter()
             .map(|l| weights(&l.forward) + l.backward.as_ref().map_or(0, weights))
             .sum()
     };

@@ -3,7 +3,7 @@
 use burn::module::Module;
 
 use crate::batch::{Batch, Targets};
-use infer_nostd::quantise::argmax;
+use infer_host::quantise::argmax;
 
 use crate::model::encode::{inputs, scored, scored_targets};
 use crate::model::Network;

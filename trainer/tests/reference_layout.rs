@@ -8,10 +8,11 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
-use infer_nostd::quantise::{
+use infer_host::quantise::{
     dequantise, engine_window, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs,
 };
-use infer_nostd::{HostReference, Model};
+use infer_host::HostReference;
+use infer_nostd::Model;
 use trainer::backend::Backend;
 use trainer::export::{float_model, quantise_model};
 use trainer::model::encode::inputs;

@@ -38,7 +38,7 @@ fn check_task(task: Task, steps: usize) {
     let burn_logits: Vec<f32> = out.into_data().try_to_vec().unwrap();
     let per_sample = burn_logits.len() / batch.samples;
     for i in 0..batch.samples {
-        let ours: Vec<f32> = infer_nostd::quantise::float_predict(&float, &batch.raw_input(i))
+        let ours: Vec<f32> = infer_host::quantise::float_predict(&float, &batch.raw_input(i))
             .concat()
             .iter()
             .map(|v| v / network.spec.value_scale)

@@ -26,9 +26,10 @@ mod state;
 mod time_major;
 
 use crate::error::{Detail, Error};
+use crate::format::Outputs;
 use crate::format::{HeadKind, Input};
 use crate::kernel::{Fixed, Float, Kernel};
-use crate::model::{Model, Readout};
+use crate::model::Model;
 use by_layer::{by_layer, Source};
 use decoder::decode;
 use input::input_scale;
@@ -51,11 +52,6 @@ pub struct Runner<'a, K: Kernel, const H: usize, const L: usize, const T: usize>
 pub type Engine<'a, const H: usize, const L: usize, const T: usize> = Runner<'a, Fixed, H, L, T>;
 /// The f32 reference over the same file.
 pub type Reference<'a, const H: usize, const L: usize, const T: usize> = Runner<'a, Float, H, L, T>;
-/// A fixed-point engine sized for any model a host will meet (about 150 KiB:
-/// box it on small stacks).
-pub type HostEngine<'a> = Engine<'a, 511, 8, 32>;
-/// The f32 reference sized like [`HostEngine`].
-pub type HostReference<'a> = Reference<'a, 511, 8, 32>;
 
 impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K, H, L, T> {
     /// Prepares `model` to run, refusing it if it exceeds the capacity.
@@ -154,7 +150,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// or a window, except the decoder's after an encoder-decoder window.
     pub fn hidden(&self, layer: usize) -> Option<&[K::Value]> {
         let stack = match self.model.readout() {
-            Readout::EncoderDecoder { decoder, .. } => decoder,
+            Outputs::EncoderDecoder { decoder, .. } => decoder,
             _ => self.model.encoder(),
         };
         let units = stack.get(layer)?.units as usize;
@@ -167,7 +163,7 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         emit: impl FnOnce(&[K::Value], f32, &mut [K::Value]),
     ) -> Result<(), Error> {
         let d = &self.model;
-        if d.encoder().has_bidirectional() || matches!(d.readout(), Readout::EncoderDecoder { .. })
+        if d.encoder().has_bidirectional() || matches!(d.readout(), Outputs::EncoderDecoder { .. })
         {
             return Err(Error::NotStreamable);
         }
@@ -214,9 +210,9 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
         let enc = d.encoder();
         let enc_last = enc.output();
         let (width, scale) = (enc_last.width(), enc_last.scale());
-        let every = matches!(d.readout(), Readout::EveryStep);
+        let every = matches!(d.readout(), Outputs::EveryStep);
         let decoder = match d.readout() {
-            Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
+            Outputs::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
             _ => None,
         };
         let context_in_seq = by_layer::<T>(enc) || decoder.is_some_and(|(_, s)| by_layer::<T>(s));
@@ -299,7 +295,7 @@ fn check_input_range(d: &Model, values: &[i16]) -> Result<(), Error> {
 /// Refuses a model that does not fit `H` units, `L` layers and `T` steps.
 fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> {
     let decoder = match d.readout() {
-        Readout::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
+        Outputs::EncoderDecoder { steps, decoder } => Some((steps as usize, decoder)),
         _ => None,
     };
     let stacks = core::iter::once(d.encoder()).chain(decoder.map(|(_, s)| s));

@@ -4,7 +4,8 @@
 use std::fmt;
 
 use anyhow::Result;
-use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Precision, Stack};
+use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Precision};
+use infer_nostd::Layers;
 use serde::Serialize;
 
 use super::console;
@@ -105,9 +106,8 @@ fn matrix(m: &Matrix) -> MatrixSummary {
     }
 }
 
-fn layers(stack: &Stack) -> Vec<LayerSummary> {
+fn layers(stack: Layers) -> Vec<LayerSummary> {
     stack
-        .layers
         .iter()
         .map(|l| {
             let (activation, relu_fracs) = match l.activation {
@@ -142,7 +142,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
         Outputs::LastStep => ("last-step", None, Vec::new()),
         Outputs::EveryStep => ("every-step", None, Vec::new()),
         Outputs::EncoderDecoder { steps, decoder } => {
-            ("encoder-decoder", Some(*steps), layers(decoder))
+            ("encoder-decoder", Some(*steps), layers(*decoder))
         }
     };
     Ok(Summary {
@@ -151,7 +151,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
         input,
         input_width,
         input_scale,
-        encoder: layers(&d.encoder),
+        encoder: layers(d.encoder),
         outputs,
         decoder_steps,
         decoder,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
-use infer_nostd::quantise::QuantiseError;
+use infer_host::quantise::QuantiseError;
 use serde::Serialize;
 
 use super::console;

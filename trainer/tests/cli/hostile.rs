@@ -115,10 +115,10 @@ fn corrupt_and_foreign_models_are_named() {
     // A label that would drive the terminal is printed escaped.
     let bytes = fs::read(model()).unwrap();
     let loaded = infer_nostd::Model::from_bytes(&bytes).unwrap();
-    let mut desc = loaded.desc();
+    let mut desc = infer_host::describe(&loaded);
     desc.label = "evil\u{1b}[31mred\u{7}";
     let evil = dir.path().join("evil.elsm");
-    fs::write(&evil, infer_nostd::format::to_file_bytes(&desc).unwrap()).unwrap();
+    fs::write(&evil, infer_host::file::to_file_bytes(&desc).unwrap()).unwrap();
     let out = succeeds(trainer(["inspect"]).arg(&evil));
     let text = stdout(&out);
     assert!(
@@ -299,10 +299,10 @@ fn a_model_labelled_for_another_task_is_an_error_not_a_crash() {
         let bytes = fs::read(entry.unwrap().path()).unwrap();
         let loaded = infer_nostd::Model::from_bytes(&bytes).unwrap();
         for task in trainer::task::Task::NAMES {
-            let mut desc = loaded.desc();
+            let mut desc = infer_host::describe(&loaded);
             desc.label = task;
             let path = dir.path().join("relabelled.elsm");
-            fs::write(&path, infer_nostd::format::to_file_bytes(&desc).unwrap()).unwrap();
+            fs::write(&path, infer_host::file::to_file_bytes(&desc).unwrap()).unwrap();
             let out = output(trainer(["eval", "--eval-windows", "20"]).arg(&path));
             let code = out.status.code();
             assert!(

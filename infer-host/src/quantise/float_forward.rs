@@ -1,8 +1,8 @@
 //! The float network itself, run on the host to calibrate ranges and to
 //! measure how often the fixed engine agrees with it.
 
-use alloc::vec;
-use alloc::vec::Vec;
+use std::vec;
+use std::vec::Vec;
 
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 

@@ -1,4 +1,4 @@
-//! Quantisation of a float network into a model file (feature `serialize`).
+//! Quantisation of a float network into a model file .
 //!
 //! Ranges are calibrated by running the float network on sample windows:
 //! each layer's cell state (and, for ReLU cells, candidate and hidden
@@ -17,13 +17,13 @@ pub use float_forward::{calibrate, calibrate_with_outputs, predict as float_pred
 pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 pub use tensor::multiplier;
 
-use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
+use std::boxed::Box;
+use std::vec;
+use std::vec::Vec;
 
-use crate::format::{HeadKind, Precision, MAX_STACK_LAYERS};
-use crate::model::{Model, MAX_COLS};
-use crate::runner::HostEngine;
+use crate::HostEngine;
+use infer_nostd::format::{HeadKind, Precision, MAX_STACK_LAYERS};
+use infer_nostd::{Model, MAX_COLS};
 
 /// How weight precision is chosen per tensor.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,7 +69,7 @@ pub enum QuantiseError {
     /// A calibration window does not fit the model.
     Window,
     /// The quantised file was refused by the engine (a bug: reported, not hidden).
-    Engine(crate::Error),
+    Engine(infer_nostd::Error),
 }
 
 impl core::fmt::Display for QuantiseError {
@@ -88,8 +88,8 @@ impl core::fmt::Display for QuantiseError {
 
 impl core::error::Error for QuantiseError {}
 
-impl From<crate::Error> for QuantiseError {
-    fn from(e: crate::Error) -> Self {
+impl From<infer_nostd::Error> for QuantiseError {
+    fn from(e: infer_nostd::Error) -> Self {
         QuantiseError::Engine(e)
     }
 }

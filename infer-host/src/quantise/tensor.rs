@@ -1,9 +1,9 @@
 //! Quantising one float matrix: symmetric per-row scales, and each row's
 //! real requantisation factor as an i32 multiplier and a shift.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
-use crate::format::{Matrix, Precision, MAX_SHIFT};
+use infer_nostd::format::{Matrix, Precision, MAX_SHIFT};
 
 /// An owned quantised matrix; [`OwnedMatrix::view`] borrows it as a [`Matrix`].
 #[derive(Debug, Clone, PartialEq)]
@@ -83,9 +83,9 @@ pub fn quantise_matrix(
     let stored_rows = 4 * shape.groups();
     let bytes = precision.bytes();
     let mut values =
-        alloc::vec![0u8; if column_major { rows * cols * bytes } else { shape.grouped_len() }];
-    let mut multipliers = alloc::vec![0u8; 4 * stored_rows];
-    let mut shifts = alloc::vec![0u8; stored_rows];
+        std::vec![0u8; if column_major { rows * cols * bytes } else { shape.grouped_len() }];
+    let mut multipliers = std::vec![0u8; 4 * stored_rows];
+    let mut shifts = std::vec![0u8; stored_rows];
     for r in 0..rows {
         let row = w.get(r * cols..(r + 1) * cols)?;
         let max = row.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));

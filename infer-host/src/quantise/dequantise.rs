@@ -3,15 +3,16 @@
 //! it back into a float framework and comparing logits with the reference
 //! checks the export end to end (gate order, transposes, scales).
 
-use alloc::string::ToString;
-use alloc::vec::Vec;
+use std::string::ToString;
+use std::vec::Vec;
 
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 use super::tensor::gate_major;
-use crate::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
-use crate::layers::Layers;
-use crate::model::{Model, Readout};
-use crate::tensor::{le_i32, pow2};
+use infer_nostd::format::Outputs;
+use infer_nostd::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
+use infer_nostd::tensor::{le_i32, pow2};
+use infer_nostd::Layers;
+use infer_nostd::Model;
 
 /// Real weights of a matrix stored row-major (or column-major for a
 /// one-hot input kernel), row-major out: `w_q * m / 2^s * out_scale(r) / in_scale`.
@@ -94,9 +95,9 @@ pub fn dequantise(model: &Model) -> FloatModel {
     let encoder = stack(model.encoder(), in_scale, one_hot);
     let mut last = model.encoder().output();
     let outputs = match model.readout() {
-        Readout::LastStep => FloatOutputs::LastStep,
-        Readout::EveryStep => FloatOutputs::EveryStep,
-        Readout::EncoderDecoder { steps, decoder } => {
+        Outputs::LastStep => FloatOutputs::LastStep,
+        Outputs::EveryStep => FloatOutputs::EveryStep,
+        Outputs::EncoderDecoder { steps, decoder } => {
             let layers = stack(decoder, last.scale(), false);
             last = decoder.output();
             FloatOutputs::EncoderDecoder {

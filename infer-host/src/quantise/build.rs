@@ -1,13 +1,14 @@
 //! Assembling the quantised tensors of a float model into a model file.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
 use super::tensor::{quantise_bias, quantise_matrix, unit_major, OwnedMatrix};
-use crate::format::{
-    self, CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision,
-    Stack, UNIT_FRAC,
+use crate::file::to_file_bytes;
+use crate::Stack;
+use infer_nostd::format::{
+    CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision, UNIT_FRAC,
 };
 
 /// Headroom over the largest calibrated magnitude.
@@ -170,11 +171,9 @@ fn stack(
 }
 
 fn view_stack<'a>(layers: &'a [OwnedLayer]) -> Option<Stack<'a>> {
-    let mut stack = Stack {
-        layers: heapless::Vec::new(),
-    };
+    let mut stack = Stack::new();
     for l in layers {
-        stack.layers.push(l.view()).ok()?;
+        stack.push(l.view()).ok()?;
     }
     Some(stack)
 }
@@ -275,5 +274,5 @@ pub fn model_file(
             output_scale: output_scale as f32,
         },
     };
-    format::to_file_bytes(&desc).ok()
+    to_file_bytes(&desc).ok()
 }

@@ -1,9 +1,9 @@
 //! The float network a trainer hands over for quantisation.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::string::String;
+use std::vec::Vec;
 
-use crate::format::HeadKind;
+use infer_nostd::format::HeadKind;
 
 /// One direction of a float LSTM layer. Gate order: input, forget, cell
 /// (candidate), output; `units` rows each.
