@@ -5,16 +5,22 @@
 //!   model file, and the float reference it is measured against;
 //! - [`file`]: the writer (postcard encoding, alignment, framing and CRC)
 //!   and its inverse for tools, [`file::payload`];
+//! - [`layout`]: every weight layout conversion (transpose, gate order,
+//!   row groups);
 //! - [`describe`]: a loaded model's description with its stacks decoded,
 //!   the owned view tools inspect and re-encode;
 //! - [`HostEngine`] and [`HostReference`]: runners sized for any model a
 //!   host meets.
 
 pub mod file;
+pub mod layout;
 pub mod quantise;
 
 use infer_nostd::format::{LstmLayer, ModelDesc, Outputs, MAX_STACK_LAYERS};
-use infer_nostd::{Engine, Layers, Model, Reference};
+use infer_nostd::{Layers, Model};
+
+/// A runner sized like [`HostEngine`], for either arithmetic.
+pub type HostRunner<'a, K> = infer_nostd::Runner<'a, K, HOST_UNITS, HOST_LAYERS, HOST_STEPS>;
 
 /// Units per layer a host runner holds: [`infer_nostd::MAX_COLS`], the
 /// widest layer a file may hold.
@@ -26,9 +32,9 @@ pub const HOST_STEPS: usize = 32;
 
 /// A fixed-point engine sized for any model a host will meet (about 150
 /// KiB: box it on small stacks).
-pub type HostEngine<'a> = Engine<'a, HOST_UNITS, HOST_LAYERS, HOST_STEPS>;
+pub type HostEngine<'a> = HostRunner<'a, infer_nostd::Fixed>;
 /// The f32 reference sized like [`HostEngine`].
-pub type HostReference<'a> = Reference<'a, HOST_UNITS, HOST_LAYERS, HOST_STEPS>;
+pub type HostReference<'a> = HostRunner<'a, infer_nostd::Float>;
 
 /// A stack of layers as host tools hold it: decoded, in order.
 pub type Stack<'a> = heapless::Vec<LstmLayer<'a>, MAX_STACK_LAYERS>;

@@ -2,13 +2,11 @@
 //! engine (the numbers a device gets) and the f32 reference.
 
 use anyhow::{anyhow, bail, Result};
+use infer_host::HostRunner;
 use infer_nostd::format::HeadKind;
-use infer_nostd::{Fixed, Float, Kernel, Model, Runner};
+use infer_nostd::{Fixed, Float, Kernel, Model};
 
 use crate::batch::Batch;
-
-/// Runners sized like `infer_host::HostEngine`.
-type HostRunner<'a, K> = Runner<'a, K, 511, 8, 32>;
 
 /// Head outputs [`FileRunner::logits`] lists at most (64 MiB of f32).
 pub const MAX_LOGITS: usize = 1 << 24;

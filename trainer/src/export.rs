@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::nn::Linear;
 use burn::tensor::Tensor;
+use infer_host::layout::transpose;
 use infer_host::quantise::{
     quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
     Quantised,
 };
 use infer_nostd::format::HeadKind;
 
-use crate::model::lstm::{LstmDirection, LstmLayer};
+use crate::model::lstm::{DirectionModule, LstmModule};
 use crate::model::Network;
 use crate::spec::{InputSpec, OutputSpec};
 
@@ -32,13 +33,7 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 fn kernel(linear: &Linear, scale: f32) -> (Vec<f32>, Vec<f32>) {
     let weight = linear.weight.val();
     let [inputs, outputs] = weight.dims();
-    let w = values(weight);
-    let mut rows = vec![0.0; w.len()];
-    for i in 0..inputs {
-        for o in 0..outputs {
-            rows[o * inputs + i] = w[i * outputs + o] * scale;
-        }
-    }
+    let rows = transpose(&values(weight), inputs, outputs, scale);
     let bias = linear
         .bias
         .as_ref()
@@ -47,7 +42,7 @@ fn kernel(linear: &Linear, scale: f32) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// One direction; `input_scale` multiplies the input kernel.
-fn direction(d: &LstmDirection, input_scale: f32) -> FloatLstmWeights {
+fn direction(d: &DirectionModule, input_scale: f32) -> FloatLstmWeights {
     let (input, bias) = kernel(&d.input, input_scale);
     let (recurrent, _) = kernel(&d.recurrent, 1.0);
     FloatLstmWeights {
@@ -58,7 +53,7 @@ fn direction(d: &LstmDirection, input_scale: f32) -> FloatLstmWeights {
 }
 
 /// A stack of layers; `input_scale` applies to the first layer's input.
-fn layers(stack: &[LstmLayer], input_scale: f32) -> Vec<FloatLayer> {
+fn layers(stack: &[LstmModule], input_scale: f32) -> Vec<FloatLayer> {
     stack
         .iter()
         .enumerate()

@@ -443,12 +443,11 @@ fn advance(bar: &ProgressBar, steps: usize, cap: usize) {
     bar.set_position(steps);
 }
 
-/// Trains per `config`.
-pub fn train(config: &TrainConfig) -> Result<Trained> {
-    let device = config.backend.training_device(config.seed);
-    let network = Network::new(config.spec.clone(), &device);
+/// The run to train: a fresh network and optimizer, or with
+/// [`TrainConfig::resume`] the latest checkpoint's (and its step).
+fn start(config: &TrainConfig, device: &Device) -> Result<(Run, Option<usize>)> {
+    let network = Network::new(config.spec.clone(), device);
     let optimizer = AdamConfig::new().with_epsilon(1e-7).init();
-    let checkpoints = Checkpoints::new(config.checkpoint_dir.clone());
     let fresh = Position {
         iteration: 0,
         steps: 0,
@@ -456,43 +455,109 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
         network: config.network_name(),
     };
     let resumed = if config.resume {
-        checkpoints.load(network.clone(), optimizer.clone(), &fresh.network)?
+        Checkpoints::new(config.checkpoint_dir.clone()).load(
+            network.clone(),
+            optimizer.clone(),
+            &fresh.network,
+        )?
     } else {
         None
     };
     let resumed_from = resumed.as_ref().map(|(_, _, at)| at.steps);
     let (network, optimizer, mut at) = resumed.unwrap_or((network, optimizer, fresh.clone()));
     at.network = fresh.network;
-    let mut run = Run {
+    let run = Run {
         network,
         optimizer,
         at,
         last_loss: f64::NAN,
     };
-    let mut log = MetricsLog::open(&config.metrics_path, resumed_from)?;
+    Ok((run, resumed_from))
+}
 
-    // Check `k` of a run of passing checks scores `held_out[k]`.
-    let held_out: Vec<Batch> = (0..CONFIRMATIONS)
-        .map(|k| {
-            config.task.batch(
-                &mut stream(config.seed, Stream::HeldOut(k as u64)),
-                samples_for(config.task, config.eval_windows),
-            )
-        })
-        .collect();
-    let mut missed: Vec<Missed> = held_out.iter().map(|_| Missed::default()).collect();
-    let mut passes = 0;
+/// The held-out sets and how the run fares on them: check `k` of a run of
+/// passing checks scores set `k`, and [`CONFIRMATIONS`] passes in a row
+/// reach the target.
+struct HeldOut {
+    sets: Vec<Batch>,
+    missed: Vec<Missed>,
+    passes: usize,
+}
+
+impl HeldOut {
+    fn new(config: &TrainConfig) -> Self {
+        let sets: Vec<Batch> = (0..CONFIRMATIONS)
+            .map(|k| {
+                config.task.batch(
+                    &mut stream(config.seed, Stream::HeldOut(k as u64)),
+                    samples_for(config.task, config.eval_windows),
+                )
+            })
+            .collect();
+        let missed = sets.iter().map(|_| Missed::default()).collect();
+        HeldOut {
+            sets,
+            missed,
+            passes: 0,
+        }
+    }
+
+    /// Checks `network` on the next set (every window if `exhaustive`).
+    fn check(&mut self, network: &Network, config: &TrainConfig, exhaustive: bool) -> Check {
+        let k = self.passes % CONFIRMATIONS;
+        let r = check(
+            network,
+            &self.sets[k],
+            config,
+            &mut self.missed[k],
+            exhaustive,
+        );
+        self.passes = if r.passed { self.passes + 1 } else { 0 };
+        r
+    }
+
+    fn reached(&self) -> bool {
+        self.passes >= CONFIRMATIONS
+    }
+}
+
+/// Shows a held-out check: on the bar, or as a line for logs.
+fn show_check(config: &TrainConfig, run: &Run, r: &Check, bar: &ProgressBar) {
+    let status = format!(
+        "loss {:.4} acc {:.2}% ({} windows)",
+        run.last_loss,
+        r.accuracy * 100.0,
+        r.windows
+    );
+    if config.progress == Progress::Lines {
+        // A closed stderr must not stop training.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} step {}/{}: {status}, {:.1} s",
+            config.task,
+            run.at.steps,
+            config.max_steps,
+            run.at.seconds
+        );
+    }
+    bar.set_message(status);
+}
+
+/// Trains per `config`.
+pub fn train(config: &TrainConfig) -> Result<Trained> {
+    let device = config.backend.training_device(config.seed);
+    let (mut run, resumed_from) = start(config, &device)?;
+    let checkpoints = Checkpoints::new(config.checkpoint_dir.clone());
+    let mut log = MetricsLog::open(&config.metrics_path, resumed_from)?;
+    let mut held_out = HeldOut::new(config);
     let bar = progress_bar(config, run.at.steps);
-    let mut last_eval = run.at.steps;
-    let mut last_checkpoint = run.at.steps;
+    let (mut last_eval, mut last_checkpoint) = (run.at.steps, run.at.steps);
     let mut result = None;
     let mut check_seconds = 0.0;
     let mut clock = Instant::now();
-    while run.at.steps < config.max_steps {
+    while run.at.steps < config.max_steps && !held_out.reached() {
         let iterated = run.iterate(config, &device);
         advance(&bar, run.at.steps, config.max_steps);
-        let evaluate = run.at.steps - last_eval >= config.eval_every;
-        let done = run.at.steps >= config.max_steps;
         run.at.seconds += clock.elapsed().as_secs_f64();
         let mut record = Record {
             step: run.at.steps,
@@ -508,35 +573,15 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
             bar.finish_and_clear();
             return Err(diverged.into());
         }
-        let mut finished = false;
-        if evaluate || done {
+        let done = run.at.steps >= config.max_steps;
+        if run.at.steps - last_eval >= config.eval_every || done {
             last_eval = run.at.steps;
             let checking = Instant::now();
-            let k = passes % CONFIRMATIONS;
-            let r = check(&run.network, &held_out[k], config, &mut missed[k], done);
-            passes = if r.passed { passes + 1 } else { 0 };
+            let r = held_out.check(&run.network, config, done);
             check_seconds += checking.elapsed().as_secs_f64();
             record.accuracy = Some(r.accuracy);
             record.eval_windows = Some(r.windows);
-            let status = format!(
-                "loss {:.4} acc {:.2}% ({} windows)",
-                run.last_loss,
-                r.accuracy * 100.0,
-                r.windows
-            );
-            if config.progress == Progress::Lines {
-                // A closed stderr must not stop training.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "{} step {}/{}: {status}, {:.1} s",
-                    config.task,
-                    run.at.steps,
-                    config.max_steps,
-                    run.at.seconds
-                );
-            }
-            bar.set_message(status);
-            finished = passes >= CONFIRMATIONS;
+            show_check(config, &run, &r, &bar);
             result = Some(r);
         }
         log.append(&record)?;
@@ -546,24 +591,22 @@ pub fn train(config: &TrainConfig) -> Result<Trained> {
             checkpoints.save(&run.network, &run.optimizer, &run.at)?;
         }
         clock = Instant::now();
-        if finished {
-            break;
-        }
     }
     let result = match result {
         Some(r) => r,
         // Resumed at the cap: measure what was reached.
-        None if run.at.steps > 0 => check(&run.network, &held_out[0], config, &mut missed[0], true),
+        None if run.at.steps > 0 => held_out.check(&run.network, config, true),
         None => Check::default(),
     };
     bar.finish_and_clear();
+    let reached = held_out.reached();
     Ok(Trained {
         network: run.network,
         steps: run.at.steps,
         train_seconds: run.at.seconds,
         accuracy: result.accuracy,
-        reached_target: passes >= CONFIRMATIONS,
-        stop_reason: if passes >= CONFIRMATIONS {
+        reached_target: reached,
+        stop_reason: if reached {
             StopReason::TargetReached
         } else {
             StopReason::StepCap

@@ -16,7 +16,7 @@ use infer_nostd::Model;
 use trainer::backend::Backend;
 use trainer::export::{float_model, quantise_model};
 use trainer::model::encode::inputs;
-use trainer::model::lstm::{LstmDirection, LstmLayer};
+use trainer::model::lstm::{DirectionModule, LstmModule};
 use trainer::model::Network;
 use trainer::rng::{stream, Stream};
 use trainer::task::Task;
@@ -43,12 +43,12 @@ fn set_linear(linear: &mut Linear, rows: &[f32], bias: Option<&[f32]>) {
     }
 }
 
-fn set_direction(d: &mut LstmDirection, w: &FloatLstmWeights) {
+fn set_direction(d: &mut DirectionModule, w: &FloatLstmWeights) {
     set_linear(&mut d.input, &w.input, Some(&w.bias));
     set_linear(&mut d.recurrent, &w.recurrent, None);
 }
 
-fn set_stack(stack: &mut [LstmLayer], layers: &[FloatLayer]) {
+fn set_stack(stack: &mut [LstmModule], layers: &[FloatLayer]) {
     for (layer, float) in stack.iter_mut().zip(layers) {
         set_direction(&mut layer.forward, &float.forward);
         if let (Some(b), Some(fb)) = (layer.backward.as_mut(), float.backward.as_ref()) {

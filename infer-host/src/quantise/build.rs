@@ -4,8 +4,9 @@ use std::vec::Vec;
 
 use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::tensor::{quantise_bias, quantise_matrix, unit_major, OwnedMatrix};
+use super::matrix::{quantise_bias, quantise_matrix, OwnedMatrix};
 use crate::file::to_file_bytes;
+use crate::layout::unit_major;
 use crate::Stack;
 use infer_nostd::format::{
     CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision, UNIT_FRAC,

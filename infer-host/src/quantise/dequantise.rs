@@ -7,7 +7,7 @@ use std::string::ToString;
 use std::vec::Vec;
 
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::tensor::gate_major;
+use crate::layout::gate_major;
 use infer_nostd::format::Outputs;
 use infer_nostd::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
 use infer_nostd::tensor::{le_i32, pow2};

@@ -10,12 +10,12 @@ mod build;
 mod dequantise;
 mod float_forward;
 mod float_model;
-mod tensor;
+mod matrix;
 
 pub use dequantise::dequantise;
 pub use float_forward::{calibrate, calibrate_with_outputs, predict as float_predict, Ranges};
 pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-pub use tensor::multiplier;
+pub use matrix::multiplier;
 
 use std::boxed::Box;
 use std::vec;

@@ -76,9 +76,9 @@ impl LayerInput {
     }
 }
 
-/// One direction of an LSTM layer.
+/// One direction of an LSTM layer, as a burn module.
 #[derive(Module, Debug)]
-pub struct LstmDirection {
+pub struct DirectionModule {
     /// Input kernel `[inputs, 4 * units]` and the gate biases `[4 * units]`.
     pub input: Linear,
     /// Recurrent kernel `[units, 4 * units]`, no bias.
@@ -91,7 +91,7 @@ pub struct LstmDirection {
     pub relu: bool,
 }
 
-impl LstmDirection {
+impl DirectionModule {
     /// A direction initialised as Keras does: Glorot-uniform input kernel,
     /// orthogonal recurrent kernel, zero biases except 1 for the forget gate.
     pub fn new(inputs: usize, units: usize, relu: bool, device: &Device) -> Self {
@@ -116,7 +116,7 @@ impl LstmDirection {
             .with_bias(false)
             .with_initializer(Initializer::Orthogonal { gain: 1.0 })
             .init(device);
-        LstmDirection {
+        DirectionModule {
             input,
             recurrent,
             units,
@@ -197,20 +197,22 @@ impl LstmDirection {
     }
 }
 
-/// One LSTM layer: a forward direction and, if bidirectional, a backward one.
+/// One LSTM layer as a burn module (the spec is `spec::LayerSpec`, the
+/// float model `FloatLayer`, the file view `format::LstmLayer`): a forward
+/// direction and, if bidirectional, a backward one.
 #[derive(Module, Debug)]
-pub struct LstmLayer {
+pub struct LstmModule {
     /// The forward direction.
-    pub forward: LstmDirection,
+    pub forward: DirectionModule,
     /// The backward direction of a bidirectional layer.
-    pub backward: Option<LstmDirection>,
+    pub backward: Option<DirectionModule>,
 }
 
-impl LstmLayer {
+impl LstmModule {
     /// A layer of shape `spec` reading `inputs` values per step.
     pub fn new(inputs: usize, spec: LayerSpec, device: &Device) -> Self {
-        let direction = || LstmDirection::new(inputs, spec.units, spec.relu, device);
-        LstmLayer {
+        let direction = || DirectionModule::new(inputs, spec.units, spec.relu, device);
+        LstmModule {
             forward: direction(),
             backward: spec.bidirectional.then(direction),
         }

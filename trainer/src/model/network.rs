@@ -5,16 +5,16 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::lstm::{LayerInput, LstmLayer, State};
+use super::lstm::{LayerInput, LstmModule, State};
 use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
 
 /// A network built from a [`NetworkSpec`].
 #[derive(Module, Debug)]
 pub struct Network {
     /// Encoder layers, first first.
-    pub encoder: Vec<LstmLayer>,
+    pub encoder: Vec<LstmModule>,
     /// Decoder layers (encoder-decoder networks only).
-    pub decoder: Vec<LstmLayer>,
+    pub decoder: Vec<LstmModule>,
     /// The dense head applied at every output step.
     pub head: Linear,
     /// The shape this network was built from.
@@ -23,12 +23,12 @@ pub struct Network {
 }
 
 /// Builds a stack of layers reading `inputs` values per step.
-fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmLayer> {
+fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmModule> {
     let mut width = inputs;
     layers
         .iter()
         .map(|&spec| {
-            let layer = LstmLayer::new(width, spec, device);
+            let layer = LstmModule::new(width, spec, device);
             width = spec.output_width();
             layer
         })
@@ -38,7 +38,7 @@ fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmLayer>
 /// Runs a stack, each layer from its entry of `state` (zeros when `None`),
 /// returning the last layer's outputs and every layer's final state.
 fn run_stack(
-    layers: &[LstmLayer],
+    layers: &[LstmModule],
     mut x: LayerInput,
     state: Option<Vec<State>>,
 ) -> (Tensor<3>, Vec<State>) {

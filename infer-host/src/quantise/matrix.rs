@@ -3,6 +3,7 @@
 
 use std::vec::Vec;
 
+use crate::layout::stored_offset;
 use infer_nostd::format::{Matrix, Precision, MAX_SHIFT};
 
 /// An owned quantised matrix; [`OwnedMatrix::view`] borrows it as a [`Matrix`].
@@ -92,11 +93,7 @@ pub fn quantise_matrix(
         let scale = if max > 0.0 { max / qmax } else { 1.0 };
         for (k, &v) in row.iter().enumerate() {
             let q = libm::round(v as f64 / scale).clamp(-qmax, qmax) as i16;
-            let at = if column_major {
-                (k * rows + r) * bytes
-            } else {
-                shape.grouped_offset(r, k)
-            };
+            let at = stored_offset(&shape, r, k, column_major);
             values[at..at + bytes].copy_from_slice(&q.to_le_bytes()[..bytes]);
         }
         let (m, s) = multiplier(scale * in_scale / out_scale(r))?;
@@ -107,32 +104,6 @@ pub fn quantise_matrix(
     matrix.multipliers = multipliers;
     matrix.shifts = shifts;
     Some(matrix)
-}
-
-/// The `4 * units` rows of `cols` values of an LSTM tensor, gate by gate
-/// (the float model's order), reordered unit by unit (the file's: row
-/// `4 j + g` is gate `g` of unit `j`).
-pub fn unit_major(w: &[f32], units: usize, cols: usize) -> Vec<f32> {
-    reorder_rows(w, 4 * units, cols, |r| (r % 4) * units + r / 4)
-}
-
-/// The inverse of [`unit_major`]: the file's rows back in the float
-/// model's gate-by-gate order.
-pub fn gate_major(w: &[f32], units: usize, cols: usize) -> Vec<f32> {
-    reorder_rows(w, 4 * units, cols, |r| {
-        4 * (r % units.max(1)) + r / units.max(1)
-    })
-}
-
-/// The `rows` rows of `cols` values of `w` reordered: row `r` of the
-/// result is row `from(r)` of `w`.
-fn reorder_rows(w: &[f32], rows: usize, cols: usize, from: impl Fn(usize) -> usize) -> Vec<f32> {
-    (0..rows)
-        .flat_map(|r| {
-            let at = from(r) * cols;
-            w.get(at..at + cols).unwrap_or(&[]).iter().copied()
-        })
-        .collect()
 }
 
 /// Quantises biases to i32 output units of real scale `out_scale(r)`.
