@@ -5,6 +5,7 @@
 //!   model file, and the float reference it is measured against;
 //! - [`file`]: the writer (postcard encoding, alignment, framing and CRC)
 //!   and its inverse for tools, [`file::payload`];
+//! - [`owned`]: owned builders of the file views (matrices, layers);
 //! - [`layout`]: every weight layout conversion (transpose, gate order,
 //!   row groups);
 //! - [`describe`]: a loaded model's description with its stacks decoded,
@@ -14,6 +15,7 @@
 
 pub mod file;
 pub mod layout;
+pub mod owned;
 pub mod quantise;
 
 use infer_nostd::format::{LstmLayer, ModelDesc, Outputs, MAX_STACK_LAYERS};

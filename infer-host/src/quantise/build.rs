@@ -4,13 +4,12 @@ use std::vec::Vec;
 
 use super::float_forward::Ranges;
 use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
-use super::matrix::{quantise_bias, quantise_matrix, OwnedMatrix};
+use super::matrix::{quantise_bias, quantise_matrix};
 use crate::file::to_file_bytes;
 use crate::layout::unit_major;
+use crate::owned::{OwnedDirection, OwnedLayer};
 use crate::Stack;
-use infer_nostd::format::{
-    CellActivation, Head, Input, LstmLayer, LstmWeights, ModelDesc, Outputs, Precision, UNIT_FRAC,
-};
+use infer_nostd::format::{CellActivation, Head, Input, ModelDesc, Outputs, Precision, UNIT_FRAC};
 
 /// Headroom over the largest calibrated magnitude.
 const MARGIN: f32 = 1.25;
@@ -28,46 +27,6 @@ fn frac_for(max: f32) -> u8 {
 
 fn pow2(e: i32) -> f64 {
     libm::pow(2.0, e as f64)
-}
-
-struct OwnedDirection {
-    input: OwnedMatrix,
-    recurrent: OwnedMatrix,
-    bias: Vec<u8>,
-}
-
-struct OwnedLayer {
-    units: u16,
-    activation: CellActivation,
-    cell_frac: u8,
-    forward: OwnedDirection,
-    backward: Option<OwnedDirection>,
-}
-
-impl OwnedDirection {
-    fn view(&self) -> LstmWeights<'_> {
-        LstmWeights {
-            input: self.input.view(),
-            recurrent: self.recurrent.view(),
-            bias: &self.bias,
-        }
-    }
-}
-
-impl OwnedLayer {
-    fn view(&self) -> LstmLayer<'_> {
-        LstmLayer {
-            units: self.units,
-            activation: self.activation,
-            cell_frac: self.cell_frac,
-            forward: self.forward.view(),
-            backward: self.backward.as_ref().map(OwnedDirection::view),
-        }
-    }
-
-    fn hidden_frac(&self) -> u8 {
-        self.activation.hidden_frac()
-    }
 }
 
 /// Hands out the precision of each weight tensor in visiting order.
@@ -164,7 +123,7 @@ fn stack(
             forward,
             backward,
         };
-        in_scale = pow2(-(owned.hidden_frac() as i32));
+        in_scale = pow2(-(owned.activation.hidden_frac() as i32));
         one_hot = false;
         out.push(owned);
     }
@@ -228,7 +187,7 @@ pub fn model_file(
         one_hot,
         &mut precisions,
     )?;
-    let context_scale = pow2(-(encoder.last()?.hidden_frac() as i32));
+    let context_scale = pow2(-(encoder.last()?.activation.hidden_frac() as i32));
     let decoder = match &model.outputs {
         FloatOutputs::EncoderDecoder { decoder, .. } => stack(
             decoder,
@@ -240,7 +199,7 @@ pub fn model_file(
         )?,
         _ => Vec::new(),
     };
-    let head_in = pow2(-(decoder.last().or(encoder.last())?.hidden_frac() as i32));
+    let head_in = pow2(-(decoder.last().or(encoder.last())?.activation.hidden_frac() as i32));
     let output_scale = pow2(libm::ceilf(libm::log2f(ranges.head.max(1e-6) * MARGIN)) as i32 - 30);
     let rows = model.head_bias.len();
     let width = model.head_weights.len() / rows.max(1);

@@ -4,33 +4,8 @@
 use std::vec::Vec;
 
 use crate::layout::stored_offset;
-use infer_nostd::format::{Matrix, Precision, MAX_SHIFT};
-
-/// An owned quantised matrix; [`OwnedMatrix::view`] borrows it as a [`Matrix`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct OwnedMatrix {
-    rows: usize,
-    cols: usize,
-    precision: Precision,
-    values: Vec<u8>,
-    multipliers: Vec<u8>,
-    shifts: Vec<u8>,
-}
-
-impl OwnedMatrix {
-    /// The format's view of this matrix.
-    pub fn view(&self) -> Matrix<'_> {
-        Matrix {
-            rows: self.rows as u16,
-            cols: self.cols as u16,
-            precision: self.precision,
-            align: &[],
-            values: &self.values,
-            multipliers: &self.multipliers,
-            shifts: &self.shifts,
-        }
-    }
-}
+use crate::owned::OwnedMatrix;
+use infer_nostd::format::{Precision, MAX_SHIFT};
 
 /// The multiplier and shift with `m / 2^s` closest to `factor`, `m` in
 /// [2^30, 2^31) where the shift range allows.
@@ -73,8 +48,8 @@ pub fn quantise_matrix(
         Precision::Int16 => i16::MAX as f64,
     };
     let mut matrix = OwnedMatrix {
-        rows,
-        cols,
+        rows: u16::try_from(rows).ok()?,
+        cols: u16::try_from(cols).ok()?,
         precision,
         values: Vec::new(),
         multipliers: Vec::new(),
