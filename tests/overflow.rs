@@ -13,7 +13,7 @@
 //! infer-nostd (the root Cargo.toml only raises its `opt-level`): any
 //! arithmetic overflow in the engine panics and fails them.
 
-use echo_lstm::random_model::Rng;
+use echo_tests::random_model::Rng;
 use infer_nostd::activation::{sigmoid, tanh};
 use infer_nostd::fixed::{
     mul_shift, requant32, requant64, rescale, round_shift32, round_shift64, sat16, sat32,

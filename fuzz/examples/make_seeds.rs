@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::Path;
 
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
+use echo_tests::random_model::{random_model, random_window, Rng, Topology};
 use infer_nostd::format::{to_file_bytes, ModelDesc};
 use infer_nostd::quantise::{quantise, PrecisionPolicy};
 use infer_nostd_fuzz::{join_input, payload_of};
