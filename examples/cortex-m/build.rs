@@ -3,7 +3,7 @@
 //! - `ELSM_MODEL`: the model file (default `../../tests/models/echo-whole.elsm`).
 //!   It is validated here and the engine's capacity (units, layers,
 //!   sequence steps) is sized to exactly this model.
-//! - `ELSM_INPUTS`: an inputs file (see `src/windows.rs`); default: 8 random
+//! - `ELSM_INPUTS`: an inputs file (see the `firmware-inputs` crate, `inputs/`); default: 8 random
 //!   windows of the model's window length, generated here.
 //! - `ELSM_MEMORY`: a `memory.x` for a real board; default: the QEMU machine
 //!   of the target (`mps2-an386` for Cortex-M4, `microbit` for Cortex-M0).
@@ -16,9 +16,6 @@ use std::path::{Path, PathBuf};
 
 use infer_nostd::format::{Input, Outputs, Stack};
 use infer_nostd::Model;
-
-#[path = "src/windows.rs"]
-mod windows;
 
 /// A QEMU machine the firmware links for by default.
 struct Board {
@@ -94,7 +91,7 @@ fn default_inputs(model: &Model) -> Vec<u8> {
             Input::Dense { .. } => model.quantise_input(rng.below(1000) as f32 / 1000.0),
         })
         .collect();
-    windows::encode(windows::Mode::Windows, width, &values)
+    firmware_inputs::encode(firmware_inputs::Mode::Windows, width, &values)
 }
 
 fn main() {
@@ -118,9 +115,9 @@ fn main() {
         }
     };
     let inputs_bytes = read(&inputs_path, "inputs file", "ELSM_INPUTS");
-    let inputs = windows::parse(&inputs_bytes).unwrap_or_else(|| {
+    let inputs = firmware_inputs::parse(&inputs_bytes).unwrap_or_else(|| {
         panic!(
-            "{} is not an inputs file (see src/windows.rs)",
+            "{} is not an inputs file (see inputs/src/lib.rs)",
             inputs_path.display()
         )
     });
@@ -134,8 +131,8 @@ fn main() {
         "inputs are not whole timesteps of this model"
     );
     let outputs = match inputs.mode {
-        windows::Mode::Windows => model.output_steps(inputs.width / step_width),
-        windows::Mode::Stream => 1,
+        firmware_inputs::Mode::Windows => model.output_steps(inputs.width / step_width),
+        firmware_inputs::Mode::Stream => 1,
     };
 
     let (enc_units, enc_layers) = stack_shape(&d.encoder);

@@ -16,11 +16,7 @@ use infer_nostd::{HostEngine, Model};
 
 use crate::random_model::{random_model, random_window, Rng, Topology};
 
-#[allow(dead_code)] // The firmware reads this format; the host only writes it.
-#[path = "../../examples/cortex-m/src/windows.rs"]
-mod windows;
-
-pub use windows::Mode;
+pub use firmware_inputs::Mode;
 
 /// A Cortex-M target the firmware builds for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +228,7 @@ pub struct Inputs {
 impl Inputs {
     /// The inputs file the firmware embeds.
     pub fn encode(&self) -> Vec<u8> {
-        windows::encode(self.mode, self.width, &self.values)
+        firmware_inputs::encode(self.mode, self.width, &self.values)
     }
 
     /// Multiply-accumulates `model` needs for one record

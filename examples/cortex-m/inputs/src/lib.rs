@@ -11,8 +11,16 @@
 //! | 8..12 | `count`: number of records |
 //! | 12.. | `count * width` i16 values |
 //!
-//! This one file is shared by the firmware (reading, in place), its build
-//! script and the host tests (writing, through `encode`).
+//! This one crate is shared by the firmware (reading, in place), its build
+//! script and the host tests (writing, through `encode`, feature `alloc`).
+
+#![no_std]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
 
 /// The four bytes an inputs file starts with.
 pub const MAGIC: [u8; 4] = *b"EWIN";
@@ -78,7 +86,7 @@ impl Inputs<'_> {
 }
 
 /// Encodes `values` (`width` per record) as an inputs file.
-#[cfg(not(target_os = "none"))]
+#[cfg(feature = "alloc")]
 pub fn encode(mode: Mode, width: usize, values: &[i16]) -> Vec<u8> {
     assert!(
         width >= 1 && values.len().is_multiple_of(width),
