@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use infer_nostd::format::{Input, Outputs, Stack};
 use infer_nostd::Model;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// A QEMU machine the firmware links for by default.
 struct Board {
@@ -65,18 +67,6 @@ fn stack_shape(stack: &Stack) -> (usize, usize) {
     (units, stack.layers.len())
 }
 
-/// A small deterministic generator (xorshift64*) for the default inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) % n
-    }
-}
-
 /// Eight random windows of the model's window length (5 if it takes any).
 fn default_inputs(model: &Model) -> Vec<u8> {
     let steps = match model.desc().window {
@@ -84,11 +74,13 @@ fn default_inputs(model: &Model) -> Vec<u8> {
         w => w as usize,
     };
     let width = steps * model.step_width();
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut rng = StdRng::seed_from_u64(0x5EED_1234_ABCD_0001);
     let values: Vec<i16> = (0..8 * width)
         .map(|_| match model.desc().input {
-            Input::OneHot { classes } => rng.below(classes as u64) as i16,
-            Input::Dense { .. } => model.quantise_input(rng.below(1000) as f32 / 1000.0),
+            Input::OneHot { classes } => rng.random_range(0..classes) as i16,
+            Input::Dense { .. } => {
+                model.quantise_input(rng.random_range(0..1000u16) as f32 / 1000.0)
+            }
         })
         .collect();
     firmware_inputs::encode(firmware_inputs::Mode::Windows, width, &values)
