@@ -49,6 +49,7 @@ pub struct Inputs<'a> {
 }
 
 /// Parses an inputs file; `None` if the header or the length is wrong.
+#[inline]
 pub fn parse(bytes: &[u8]) -> Option<Inputs<'_>> {
     let (header, values) = bytes.split_at_checked(HEADER_LEN)?;
     if header[..4] != MAGIC || header[5] != 0 {
@@ -73,6 +74,7 @@ pub fn parse(bytes: &[u8]) -> Option<Inputs<'_>> {
 impl Inputs<'_> {
     /// Decodes record `i` into the front of `out`; `None` if `i` is out of
     /// range or `out` is shorter than a record.
+    #[inline]
     pub fn record<'o>(&self, i: usize, out: &'o mut [i16]) -> Option<&'o [i16]> {
         let bytes = self
             .values
