@@ -3,8 +3,9 @@
 //! - `ELSM_MODEL`: the model file (default `../../tests/models/echo-whole.elsm`).
 //!   It is validated here and the engine's capacity (units, layers,
 //!   sequence steps) is sized to exactly this model.
-//! - `ELSM_INPUTS`: an inputs file (see the `firmware-inputs` crate, `inputs/`); default: 8 random
-//!   windows of the model's window length, generated here.
+//! - `ELSM_INPUTS`: an inputs file (see the `firmware-inputs` crate,
+//!   `inputs/`); default: 8 random windows of the model's window length,
+//!   generated here.
 //! - `ELSM_MEMORY`: a `memory.x` for a real board; default: the QEMU machine
 //!   of the target (`mps2-an386` for Cortex-M4, `microbit` for Cortex-M0).
 //! - `ELSM_ICOUNT_SHIFT`: the `-icount shift` the runner uses (default 6),
