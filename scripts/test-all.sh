@@ -30,6 +30,9 @@ cargo build -p infer-nostd --release --target thumbv6m-none-eabi
 cargo build -p infer-nostd --release --target thumbv7em-none-eabihf
 
 say "tests (unit, property, golden, parity, QEMU)"
+# Every member: infer-nostd (with serde on, as infer-host needs it: its
+# decoder is tested against postcard), infer-host, trainer and echo-tests
+# (tests/: the QEMU parity test).
 cargo test --workspace
 
 say "fuzz harness: lints, seed and regression replay, then a bounded fuzz run"
@@ -39,4 +42,8 @@ cargo test --manifest-path fuzz/Cargo.toml
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash fuzz/run-bounded.sh
 
 say "firmware lints"
-(cd examples/cortex-m && cargo fmt --check && cargo clippy --release -- -D warnings)
+# The firmware's workspace: the firmware and its inputs format crate
+# (firmware-inputs, also with the host writer its build script and the tests use).
+(cd examples/cortex-m && cargo fmt --check \
+    && cargo clippy --release --workspace -- -D warnings \
+    && cargo clippy --release -p firmware-inputs --features alloc -- -D warnings)

@@ -1,7 +1,7 @@
 //! The fixed-point engine against the f32 reference (same file) and the
 //! float network (before quantisation), on random models of every topology.
 
-use echo_lstm::random_model::{quantised_random, random_window, Rng, Topology};
+use echo_tests::random_model::{quantised_random, random_window, Rng, Topology};
 use infer_host::quantise::{argmax, dequantise, engine_window, float_predict, PrecisionPolicy};
 use infer_host::{HostEngine, HostReference};
 use infer_nostd::format::Input;

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use echo_lstm::random_model::{quantised_random, Topology};
+use echo_tests::random_model::{quantised_random, Topology};
 use infer_host::quantise::{engine_window, PrecisionPolicy};
 use infer_host::HostEngine;
 use infer_nostd::Model;
@@ -49,7 +49,7 @@ const CASES: [(&str, Topology, usize, PrecisionPolicy); 6] = [
 ];
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")
 }
 
 /// One line per window: the window, then every raw head output.

@@ -2,7 +2,7 @@
 //! purpose; every truncation and every single-bit flip of real model files
 //! refused with an error (never a panic, never a model).
 
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
+use echo_tests::random_model::{random_model, random_window, Rng, Topology};
 use infer_host::file::to_file_bytes;
 use infer_host::quantise::{quantise, PrecisionPolicy};
 use infer_host::FileDesc;
@@ -198,7 +198,11 @@ fn include_model_embeds_a_word_aligned_file() {
     assert_eq!(MODEL.as_ptr() as usize % 4, 0);
     assert_eq!(
         MODEL,
-        std::fs::read("tests/models/echo-whole.elsm").unwrap()
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/echo-whole.elsm"
+        ))
+        .unwrap()
     );
     assert!(Model::from_bytes(MODEL).is_ok());
 }

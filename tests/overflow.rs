@@ -13,7 +13,7 @@
 //! infer-nostd (the root Cargo.toml only raises its `opt-level`): any
 //! arithmetic overflow in the engine panics and fails them.
 
-use echo_lstm::random_model::Rng;
+use echo_tests::random_model::Rng;
 use infer_host::file::to_file_bytes;
 use infer_host::{FileDesc, Stack};
 use infer_nostd::activation::{sigmoid, tanh};

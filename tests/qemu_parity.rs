@@ -14,11 +14,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use echo_lstm::device::{
+use echo_tests::device::{
     build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source,
     Target, Task, TASKS,
 };
-use echo_lstm::random_model::Topology;
+use echo_tests::random_model::Topology;
 use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
 use infer_nostd::format::LstmLayer;
 use infer_nostd::format::Outputs;

@@ -3,8 +3,9 @@
 //! - `ELSM_MODEL`: the model file (default `../../tests/models/echo-whole.elsm`).
 //!   It is validated here and the engine's capacity (units, layers,
 //!   sequence steps) is sized to exactly this model.
-//! - `ELSM_INPUTS`: an inputs file (see `src/windows.rs`); default: 8 random
-//!   windows of the model's window length, generated here.
+//! - `ELSM_INPUTS`: an inputs file (see the `firmware-inputs` crate,
+//!   `inputs/`); default: 8 random windows of the model's window length,
+//!   generated here.
 //! - `ELSM_MEMORY`: a `memory.x` for a real board; default: the QEMU machine
 //!   of the target (`mps2-an386` for Cortex-M4, `microbit` for Cortex-M0).
 //! - `ELSM_ICOUNT_SHIFT`: the `-icount shift` the runner uses (default 6),
@@ -17,9 +18,8 @@ use std::path::{Path, PathBuf};
 use infer_nostd::format::{Input, Outputs};
 use infer_nostd::Layers;
 use infer_nostd::Model;
-
-#[path = "src/windows.rs"]
-mod windows;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// A QEMU machine the firmware links for by default.
 struct Board {
@@ -64,18 +64,6 @@ fn stack_shape(stack: &Layers) -> (usize, usize) {
     (units, stack.len())
 }
 
-/// A small deterministic generator (xorshift64*) for the default inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) % n
-    }
-}
-
 /// Eight random windows of the model's window length (5 if it takes any).
 fn default_inputs(model: &Model) -> Vec<u8> {
     let steps = match model.desc().window {
@@ -83,14 +71,16 @@ fn default_inputs(model: &Model) -> Vec<u8> {
         w => w as usize,
     };
     let width = steps * model.step_width();
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut rng = StdRng::seed_from_u64(0x5EED_1234_ABCD_0001);
     let values: Vec<i16> = (0..8 * width)
         .map(|_| match model.desc().input {
-            Input::OneHot { classes } => rng.below(classes as u64) as i16,
-            Input::Dense { .. } => model.quantise_input(rng.below(1000) as f32 / 1000.0),
+            Input::OneHot { classes } => rng.random_range(0..classes) as i16,
+            Input::Dense { .. } => {
+                model.quantise_input(rng.random_range(0..1000u16) as f32 / 1000.0)
+            }
         })
         .collect();
-    windows::encode(windows::Mode::Windows, width, &values)
+    firmware_inputs::encode(firmware_inputs::Mode::Windows, width, &values)
 }
 
 fn main() {
@@ -114,9 +104,9 @@ fn main() {
         }
     };
     let inputs_bytes = read(&inputs_path, "inputs file", "ELSM_INPUTS");
-    let inputs = windows::parse(&inputs_bytes).unwrap_or_else(|| {
+    let inputs = firmware_inputs::parse(&inputs_bytes).unwrap_or_else(|| {
         panic!(
-            "{} is not an inputs file (see src/windows.rs)",
+            "{} is not an inputs file (see inputs/src/lib.rs)",
             inputs_path.display()
         )
     });
@@ -130,8 +120,8 @@ fn main() {
         "inputs are not whole timesteps of this model"
     );
     let outputs = match inputs.mode {
-        windows::Mode::Windows => model.output_steps(inputs.width / step_width),
-        windows::Mode::Stream => 1,
+        firmware_inputs::Mode::Windows => model.output_steps(inputs.width / step_width),
+        firmware_inputs::Mode::Stream => 1,
     };
 
     let (enc_units, enc_layers) = stack_shape(&d.encoder);

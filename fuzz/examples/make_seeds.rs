@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::Path;
 
-use echo_lstm::random_model::{random_model, random_window, Rng, Topology};
+use echo_tests::random_model::{random_model, random_window, Rng, Topology};
 use infer_host::quantise::{quantise, PrecisionPolicy};
 use infer_host::file::{payload, to_file_bytes};
 use infer_host::FileDesc;

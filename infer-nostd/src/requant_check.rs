@@ -2,13 +2,18 @@
 
 use core::fmt::Debug;
 
-/// A small deterministic generator (SplitMix64).
-pub fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+/// The workspace's one seeded test generator (`rand`'s `StdRng`, as the
+/// trainer's and the tests crate's), from `seed`.
+pub fn seeded(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// The next 64 random bits of `rng`.
+pub fn next(rng: &mut StdRng) -> u64 {
+    rng.next_u64()
 }
 
 /// Asserts `fast(acc, m, s) == exact(acc, m, s)` for every accumulator of
@@ -20,7 +25,7 @@ pub fn assert_same<A: Copy + Debug>(
     exact: impl Fn(A, i32, u8) -> i32,
     (accs, multipliers): (&[A], &[i32]),
     (seed, draws): (u64, usize),
-    draw: impl Fn(&mut u64) -> (A, i32, u8),
+    draw: impl Fn(&mut StdRng) -> (A, i32, u8),
 ) {
     for s in 0..=255u8 {
         for &acc in accs {
@@ -29,9 +34,9 @@ pub fn assert_same<A: Copy + Debug>(
             }
         }
     }
-    let mut state = seed;
+    let mut rng = seeded(seed);
     for _ in 0..draws {
-        let (acc, m, s) = draw(&mut state);
+        let (acc, m, s) = draw(&mut rng);
         assert_eq!(fast(acc, m, s), exact(acc, m, s), "{acc:?} {m} {s}");
     }
 }
@@ -41,6 +46,6 @@ pub fn assert_same<A: Copy + Debug>(
 pub const MULTIPLIERS: [i32; 5] = [0, 1, 1 << 30, i32::MAX - 1, i32::MAX];
 
 /// A non-negative multiplier of random magnitude.
-pub fn multiplier(state: &mut u64) -> i32 {
-    (next(state) as i32 & i32::MAX) >> (next(state) % 31)
+pub fn multiplier(rng: &mut StdRng) -> i32 {
+    (next(rng) as i32 & i32::MAX) >> (next(rng) % 31)
 }

@@ -17,11 +17,7 @@ use infer_nostd::Model;
 
 use crate::random_model::{random_model, random_window, Rng, Topology};
 
-#[allow(dead_code)] // The firmware reads this format; the host only writes it.
-#[path = "../examples/cortex-m/src/windows.rs"]
-mod windows;
-
-pub use windows::Mode;
+pub use firmware_inputs::Mode;
 
 /// A Cortex-M target the firmware builds for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,9 +118,22 @@ pub const TASKS: [Task; 5] = [
     },
 ];
 
-/// The workspace root.
+/// The workspace root (this crate is its `tests/` directory).
 pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_owned()
+}
+
+/// The host build's target directory: `CARGO_TARGET_DIR` when set (a
+/// relative one is taken from the workspace root), otherwise `target/` at
+/// the workspace root. Firmware builds and scratch files go below it.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => workspace().join(dir),
+        None => workspace().join("target"),
+    }
 }
 
 /// Where a model came from.
@@ -220,7 +229,7 @@ pub struct Inputs {
 impl Inputs {
     /// The inputs file the firmware embeds.
     pub fn encode(&self) -> Vec<u8> {
-        windows::encode(self.mode, self.width, &self.values)
+        firmware_inputs::encode(self.mode, self.width, &self.values)
     }
 
     /// Multiply-accumulates `model` needs for one record
@@ -286,7 +295,7 @@ pub fn build_firmware(target: Target, model: &Path, inputs: &Path) -> PathBuf {
     // copied next to the inputs before the next build may start.
     static BUILD: Mutex<()> = Mutex::new(());
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let target_dir = workspace().join("target/cortex-m");
+    let target_dir = target_dir().join("cortex-m");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(firmware_dir())

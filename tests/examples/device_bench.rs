@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use echo_lstm::device::{build_and_run, require_qemu, workspace, Mode, Source, Target, TASKS};
+use echo_tests::device::{build_and_run, require_qemu, target_dir, Mode, Source, Target, TASKS};
 use infer_host::quantise::PrecisionPolicy;
 use infer_nostd::Model;
 
@@ -35,7 +35,7 @@ fn main() {
         PrecisionPolicy::Int8
     };
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let scratch = workspace().join("target/device-bench");
+    let scratch = target_dir().join("device-bench");
     println!(
         "| target | task | instructions / window | MACs / window | instructions / MAC \
          | flash without the model (B): code + constants | model flash (B) \

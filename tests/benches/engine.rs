@@ -2,7 +2,7 @@
 //! fixed-point engine against the f32 reference, side by side.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use echo_lstm::random_model::{quantised_random, Topology};
+use echo_tests::random_model::{quantised_random, Topology};
 use infer_host::quantise::{engine_window, PrecisionPolicy};
 use infer_nostd::{Engine, Model, Reference};
 use std::hint::black_box;

@@ -11,8 +11,16 @@
 //! | 8..12 | `count`: number of records |
 //! | 12.. | `count * width` i16 values |
 //!
-//! This one file is shared by the firmware (reading, in place), its build
-//! script and the host tests (writing, through `encode`).
+//! This one crate is shared by the firmware (reading, in place), its build
+//! script and the host tests (writing, through `encode`, feature `alloc`).
+
+#![no_std]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
 
 /// The four bytes an inputs file starts with.
 pub const MAGIC: [u8; 4] = *b"EWIN";
@@ -41,6 +49,7 @@ pub struct Inputs<'a> {
 }
 
 /// Parses an inputs file; `None` if the header or the length is wrong.
+#[inline]
 pub fn parse(bytes: &[u8]) -> Option<Inputs<'_>> {
     let (header, values) = bytes.split_at_checked(HEADER_LEN)?;
     if header[..4] != MAGIC || header[5] != 0 {
@@ -65,6 +74,7 @@ pub fn parse(bytes: &[u8]) -> Option<Inputs<'_>> {
 impl Inputs<'_> {
     /// Decodes record `i` into the front of `out`; `None` if `i` is out of
     /// range or `out` is shorter than a record.
+    #[inline]
     pub fn record<'o>(&self, i: usize, out: &'o mut [i16]) -> Option<&'o [i16]> {
         let bytes = self
             .values
@@ -78,7 +88,7 @@ impl Inputs<'_> {
 }
 
 /// Encodes `values` (`width` per record) as an inputs file.
-#[cfg(not(target_os = "none"))]
+#[cfg(feature = "alloc")]
 pub fn encode(mode: Mode, width: usize, values: &[i16]) -> Vec<u8> {
     assert!(
         width >= 1 && values.len().is_multiple_of(width),

@@ -5,6 +5,8 @@ use infer_host::quantise::{
     quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
 };
 use infer_nostd::format::HeadKind;
+use rand::rngs::StdRng;
+use rand::{Rng as _, RngCore as _, SeedableRng as _};
 
 /// A topology to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,34 +37,34 @@ impl Topology {
     ];
 }
 
-/// A small deterministic generator (SplitMix64), so models are reproducible
-/// from a seed without a dependency.
+/// The tests' seeded generator: `rand`'s `StdRng` (the trainer's), with
+/// the few draws the tests make, so models are reproducible from a seed.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(StdRng);
 
 impl Rng {
     /// A generator from `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(StdRng::seed_from_u64(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
-    /// Uniform in `[-a, a)`.
+    /// Uniform in `[-a, a)` (0 when `a` is 0).
     pub fn uniform(&mut self, a: f32) -> f32 {
-        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * a
+        if a > 0.0 {
+            self.0.random_range(-a..a)
+        } else {
+            0.0
+        }
     }
 
-    /// Uniform integer in `0..n`.
+    /// Uniform integer in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        self.0.random_range(0..n)
     }
 
     fn vec(&mut self, n: usize, a: f32) -> Vec<f32> {

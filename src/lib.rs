@@ -1,4 +1,0 @@
-//! Support shared by the workspace's cross-crate tests and host examples.
-
-pub mod device;
-pub mod random_model;
