@@ -14,8 +14,8 @@ use std::fs;
 use std::path::Path;
 
 use echo_tests::random_model::{random_model, random_window, Rng, Topology};
-use infer_host::quantise::{quantise, PrecisionPolicy};
 use infer_host::file::{payload, to_file_bytes};
+use infer_host::quantise::{quantise, PrecisionPolicy};
 use infer_host::FileDesc;
 use infer_nostd_fuzz::join_input;
 

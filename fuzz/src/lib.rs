@@ -24,9 +24,9 @@
 
 use infer_host::file::frame;
 use infer_host::FileDesc;
+use infer_host::{HostEngine, HostReference};
 use infer_nostd::format::{HeadKind, Input, ModelDesc, Outputs};
 use infer_nostd::{Engine, Error, Kernel, Layers, Model, Runner};
-use infer_host::{HostEngine, HostReference};
 
 /// Most multiply-accumulates the calls of one script may ask for in all:
 /// keeps every execution far below libFuzzer's 1 s timeout (even on a
@@ -228,9 +228,7 @@ impl<'s> Script<'s> {
             0xFF => model.step_width() - 1,
             _ => model.step_width(),
         };
-        (0..width)
-            .map(|_| self.value(&model.input()))
-            .collect()
+        (0..width).map(|_| self.value(&model.input())).collect()
     }
 }
 
