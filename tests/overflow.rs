@@ -15,6 +15,7 @@
 
 use echo_tests::random_model::Rng;
 use infer_host::file::to_file_bytes;
+use infer_host::owned::{OwnedDirection, OwnedLayer, OwnedMatrix};
 use infer_host::{FileDesc, Stack};
 use infer_nostd::activation::{sigmoid, tanh};
 use infer_nostd::fixed::{
@@ -79,126 +80,62 @@ impl Extremes {
     }
 }
 
-/// A matrix that owns its bytes.
-struct OwnedMatrix {
-    rows: u16,
-    cols: u16,
-    precision: Precision,
-    values: Vec<u8>,
-    multipliers: Vec<u8>,
-    shifts: Vec<u8>,
+/// A matrix with extreme values for every stored weight (padding
+/// included) and every stored row's requantisation; `column_major` for a
+/// one-hot input kernel.
+fn extreme_matrix(x: &mut Extremes, rows: usize, cols: usize, column_major: bool) -> OwnedMatrix {
+    let precision = x.precision();
+    let mut m = OwnedMatrix {
+        rows: rows as u16,
+        cols: cols as u16,
+        precision,
+        values: Vec::new(),
+        multipliers: Vec::new(),
+        shifts: Vec::new(),
+    };
+    let shape = m.view();
+    let (weights, stored_rows) = if column_major {
+        (rows * cols, rows)
+    } else {
+        (shape.grouped_len() / precision.bytes(), 4 * shape.groups())
+    };
+    m.values = (0..weights).flat_map(|_| x.weight(precision)).collect();
+    m.multipliers = (0..stored_rows)
+        .flat_map(|_| x.multiplier().to_le_bytes())
+        .collect();
+    m.shifts = (0..stored_rows).map(|_| x.shift()).collect();
+    m
 }
 
-impl OwnedMatrix {
-    /// Extreme values for every stored weight (padding included) and
-    /// every stored row's requantisation; `column_major` for a one-hot
-    /// input kernel.
-    fn new(x: &mut Extremes, rows: usize, cols: usize, column_major: bool) -> Self {
-        let precision = x.precision();
-        let mut m = OwnedMatrix {
-            rows: rows as u16,
-            cols: cols as u16,
-            precision,
-            values: Vec::new(),
-            multipliers: Vec::new(),
-            shifts: Vec::new(),
-        };
-        let shape = m.view();
-        let (weights, stored_rows) = if column_major {
-            (rows * cols, rows)
-        } else {
-            (shape.grouped_len() / precision.bytes(), 4 * shape.groups())
-        };
-        m.values = (0..weights).flat_map(|_| x.weight(precision)).collect();
-        m.multipliers = (0..stored_rows)
-            .flat_map(|_| x.multiplier().to_le_bytes())
-            .collect();
-        m.shifts = (0..stored_rows).map(|_| x.shift()).collect();
-        m
-    }
-
-    fn view(&self) -> Matrix<'_> {
-        Matrix {
-            rows: self.rows,
-            cols: self.cols,
-            precision: self.precision,
-            align: &[],
-            values: &self.values,
-            multipliers: &self.multipliers,
-            shifts: &self.shifts,
-        }
+/// One direction's weights, extreme.
+fn extreme_direction(x: &mut Extremes, units: usize, cols: usize, one_hot: bool) -> OwnedDirection {
+    OwnedDirection {
+        input: extreme_matrix(x, 4 * units, cols, one_hot),
+        recurrent: extreme_matrix(x, 4 * units, units, false),
+        bias: (0..4 * units)
+            .flat_map(|_| x.bias().to_le_bytes())
+            .collect(),
     }
 }
 
-/// One direction's weights, owned.
-struct OwnedDirection {
-    input: OwnedMatrix,
-    recurrent: OwnedMatrix,
-    bias: Vec<u8>,
-}
-
-impl OwnedDirection {
-    fn new(x: &mut Extremes, units: usize, cols: usize, one_hot: bool) -> Self {
-        OwnedDirection {
-            input: OwnedMatrix::new(x, 4 * units, cols, one_hot),
-            recurrent: OwnedMatrix::new(x, 4 * units, units, false),
-            bias: (0..4 * units)
-                .flat_map(|_| x.bias().to_le_bytes())
-                .collect(),
+/// One layer of `shape`, extreme.
+fn extreme_layer(x: &mut Extremes, shape: &LayerShape, cols: usize, one_hot: bool) -> OwnedLayer {
+    let activation = if shape.relu {
+        CellActivation::Relu {
+            candidate_frac: x.frac(),
+            hidden_frac: x.frac(),
         }
-    }
-
-    fn view(&self) -> LstmWeights<'_> {
-        LstmWeights {
-            input: self.input.view(),
-            recurrent: self.recurrent.view(),
-            bias: &self.bias,
-        }
-    }
-}
-
-/// One layer, owned.
-struct OwnedLayer {
-    units: u16,
-    activation: CellActivation,
-    cell_frac: u8,
-    forward: OwnedDirection,
-    backward: Option<OwnedDirection>,
-}
-
-impl OwnedLayer {
-    fn new(x: &mut Extremes, shape: &LayerShape, cols: usize, one_hot: bool) -> Self {
-        let activation = if shape.relu {
-            CellActivation::Relu {
-                candidate_frac: x.frac(),
-                hidden_frac: x.frac(),
-            }
-        } else {
-            CellActivation::Tanh
-        };
-        OwnedLayer {
-            units: shape.units as u16,
-            activation,
-            cell_frac: x.frac(),
-            forward: OwnedDirection::new(x, shape.units, cols, one_hot),
-            backward: shape
-                .bidirectional
-                .then(|| OwnedDirection::new(x, shape.units, cols, one_hot)),
-        }
-    }
-
-    fn width(&self) -> usize {
-        self.units as usize * (1 + self.backward.is_some() as usize)
-    }
-
-    fn view(&self) -> LstmLayer<'_> {
-        LstmLayer {
-            units: self.units,
-            activation: self.activation,
-            cell_frac: self.cell_frac,
-            forward: self.forward.view(),
-            backward: self.backward.as_ref().map(OwnedDirection::view),
-        }
+    } else {
+        CellActivation::Tanh
+    };
+    OwnedLayer {
+        units: shape.units as u16,
+        activation,
+        cell_frac: x.frac(),
+        forward: extreme_direction(x, shape.units, cols, one_hot),
+        backward: shape
+            .bidirectional
+            .then(|| extreme_direction(x, shape.units, cols, one_hot)),
     }
 }
 
@@ -247,7 +184,7 @@ impl OwnedModel {
         let stack = |x: &mut Extremes, shapes: &[LayerShape], mut cols: usize, one_hot: bool| {
             let mut layers = Vec::new();
             for (l, s) in shapes.iter().enumerate() {
-                let layer = OwnedLayer::new(x, s, cols, one_hot && l == 0);
+                let layer = extreme_layer(x, s, cols, one_hot && l == 0);
                 cols = layer.width();
                 layers.push(layer);
             }
@@ -260,7 +197,7 @@ impl OwnedModel {
             None => (Vec::new(), width),
         };
         let rows = if shape.classify { shape.head_rows } else { 1 };
-        let head = OwnedMatrix::new(&mut x, rows, width, false);
+        let head = extreme_matrix(&mut x, rows, width, false);
         let head_bias = (0..rows).flat_map(|_| x.bias().to_le_bytes()).collect();
         OwnedModel {
             shape,

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use echo_tests::device::{
-    build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, Inputs, Mode, Source,
-    Target, Task, TASKS,
+    build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, DeviceTask, Inputs, Mode,
+    Source, Target, TASKS,
 };
 use echo_tests::random_model::Topology;
 use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
@@ -39,7 +39,7 @@ fn scratch() -> PathBuf {
 
 /// Runs `task`'s model on `target` and compares with the host engine;
 /// returns false if the model does not fit the target's flash.
-fn check(target: Target, task: &Task, policy: PrecisionPolicy, tag: &str) -> bool {
+fn check(target: Target, task: &DeviceTask, policy: PrecisionPolicy, tag: &str) -> bool {
     let (path, source) = task.model_file(&scratch(), policy);
     let bytes = std::fs::read(&path).expect("read the model");
     let model = Model::from_bytes(&bytes).expect("load the model");
@@ -131,7 +131,7 @@ fn int16_weights_are_bit_exact_on_cortex_m4() {
 /// Runs a stand-in of `task`'s shape with `policy` on `records` fresh
 /// records on the Cortex-M4 and asserts the host's predictions.
 fn stand_in_is_bit_exact_on_m4(
-    task: &Task,
+    task: &DeviceTask,
     policy: PrecisionPolicy,
     records: usize,
     scratch: &Path,
@@ -143,7 +143,7 @@ fn stand_in_is_bit_exact_on_m4(
 /// Runs the model at `path` (of `task`'s shape) on `records` fresh records
 /// on the Cortex-M4 and asserts the host's predictions.
 fn model_is_bit_exact_on_m4(
-    task: &Task,
+    task: &DeviceTask,
     path: &Path,
     policy: PrecisionPolicy,
     records: usize,
@@ -176,7 +176,7 @@ fn every_row_remainder_is_bit_exact_on_cortex_m4() {
     let scratch = scratch().join("remainders");
     for topology in [Topology::EncoderDecoder, Topology::Stacked] {
         for units in [13, 17, 22, 27] {
-            let task = Task {
+            let task = DeviceTask {
                 name: Box::leak(format!("{topology:?}-{units}").into_boxed_str()),
                 mode: Mode::Windows,
                 topology,
@@ -198,7 +198,7 @@ fn a_unit_the_assembly_loop_leaves_is_bit_exact_on_cortex_m4() {
     // the decoder.
     require_qemu();
     let units = 24;
-    let task = Task {
+    let task = DeviceTask {
         name: "wide-recurrent-row",
         mode: Mode::Windows,
         topology: Topology::EncoderDecoder,

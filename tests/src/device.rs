@@ -57,10 +57,11 @@ impl Target {
     }
 }
 
-/// One of the echo tasks, as the device runs it.
+/// One of the echo tasks as the device benchmark and the parity tests run
+/// it (the trainer's `task::Task` is the task as trained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Task {
-    /// Task name; the committed model is `tests/models/<name>.elsm`.
+pub struct DeviceTask {
+    /// DeviceTask name; the committed model is `tests/models/<name>.elsm`.
     pub name: &'static str,
     /// Whole windows, or a stream of single steps (echo-lag).
     pub mode: Mode,
@@ -75,8 +76,8 @@ pub struct Task {
 }
 
 /// Every task of TASKS.md, with the seed configurations' shapes.
-pub const TASKS: [Task; 5] = [
-    Task {
+pub const TASKS: [DeviceTask; 5] = [
+    DeviceTask {
         name: "echo-index",
         mode: Mode::Windows,
         topology: Topology::ManyToOne,
@@ -84,7 +85,7 @@ pub const TASKS: [Task; 5] = [
         classes: 10,
         window: 5,
     },
-    Task {
+    DeviceTask {
         name: "echo-whole",
         mode: Mode::Windows,
         topology: Topology::ManyToMany,
@@ -92,7 +93,7 @@ pub const TASKS: [Task; 5] = [
         classes: 100,
         window: 5,
     },
-    Task {
+    DeviceTask {
         name: "echo-partial",
         mode: Mode::Windows,
         topology: Topology::EncoderDecoder,
@@ -100,7 +101,7 @@ pub const TASKS: [Task; 5] = [
         classes: 100,
         window: 5,
     },
-    Task {
+    DeviceTask {
         name: "echo-lag",
         mode: Mode::Stream,
         topology: Topology::ManyToMany,
@@ -108,7 +109,7 @@ pub const TASKS: [Task; 5] = [
         classes: 100,
         window: 5,
     },
-    Task {
+    DeviceTask {
         name: "univariate",
         mode: Mode::Windows,
         topology: Topology::ReluRegression,
@@ -145,7 +146,7 @@ pub enum Source {
     StandIn,
 }
 
-impl Task {
+impl DeviceTask {
     /// The task's model file: the committed one if present, otherwise a
     /// stand-in (see [`stand_in_file`](Self::stand_in_file)).
     pub fn model_file(&self, scratch: &Path, policy: PrecisionPolicy) -> (PathBuf, Source) {
