@@ -21,6 +21,8 @@ qemu-system-arm --version | head -1
 
 say "format and lints"
 cargo fmt --all --check
+# No crate's modules import each other in a circle.
+python3 scripts/module-cycles.py
 cargo clippy --workspace --all-targets -- -D warnings
 # The trainer's other burn backend (a feature, off by default) stays clean too.
 cargo clippy -p trainer --all-targets --features ndarray -- -D warnings

@@ -4,9 +4,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::args::EvalArgs;
 use super::console;
 use super::model_file::read_model;
-use super::{EvalArgs, Outcome};
+use super::outcome::Outcome;
 use crate::pipeline::{evaluate_file, Report};
 use crate::score::Breakdown;
 

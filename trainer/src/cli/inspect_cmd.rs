@@ -8,10 +8,11 @@ use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Prec
 use infer_nostd::Layers;
 use serde::Serialize;
 
+use super::args::InspectArgs;
 use super::console;
 use super::model_file::read_model;
+use super::outcome::Outcome;
 use super::text::printable;
-use super::{InspectArgs, Outcome};
 use crate::engine::load;
 use crate::pipeline::parameters;
 

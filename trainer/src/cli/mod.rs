@@ -1,246 +1,32 @@
 //! The command line: `train`, `eval`, `inspect`, `predict`.
 //!
 //! Every failure is a message on stderr and a non-zero exit code
-//! ([`EXIT_CODES`]); results go to stdout, and with `--json` stdout holds
+//! ([`outcome::EXIT_CODES`]); results go to stdout, and with `--json` stdout holds
 //! JSON only. Inputs are bounded: model files ([`model_file`]), lines and
 //! windows ([`predict_cmd`]) and every numeric flag ([`flags`]).
 
+pub mod args;
 pub mod console;
 pub mod eval_cmd;
 pub mod flags;
 pub mod inspect_cmd;
 pub mod model_file;
 pub mod out_path;
+pub mod outcome;
 pub mod predict_cmd;
 pub mod text;
 pub mod train_cmd;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::Parser as _;
 
-use crate::backend::Backend;
-use crate::task::Task;
-use crate::train::{Diverged, Recipe, MARGIN};
-
-/// The exit codes, as `--help` lists them.
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  error (unreadable or invalid file, bad input line, I/O)
-  2  usage (unknown flag, a value out of its range)
-  3  below the bar: training missed its target (train), or the fixed
-     accuracy is below --min-accuracy (eval)
-  4  training diverged (a non-finite loss)
-
-Accuracies are percentages on screen and fractions (0 to 1) in JSON.";
-
-/// Exit code of a run that missed its target or its `--min-accuracy`.
-pub const EXIT_BELOW_TARGET: u8 = 3;
-/// Exit code of a diverged training run.
-pub const EXIT_DIVERGED: u8 = 4;
-/// Exit code of a usage error (as clap's own).
-pub const EXIT_USAGE: u8 = 2;
-
-/// Train echo LSTM models with burn and export them for the no_std engine.
-#[derive(Parser, Debug)]
-#[command(name = "trainer", version, about, after_help = EXIT_CODES)]
-pub struct Cli {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// The subcommands.
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Train a task, export it as a model file and verify the fixed engine.
-    #[command(after_help = EXIT_CODES)]
-    Train(TrainArgs),
-    /// Evaluate a model file (f32 reference vs fixed engine) on fresh windows.
-    #[command(after_help = EXIT_CODES)]
-    Eval(EvalArgs),
-    /// Show a model file's topology, shapes, quantisation and size.
-    #[command(after_help = EXIT_CODES)]
-    Inspect(InspectArgs),
-    /// Predict windows of integers (or numbers), one window per line.
-    #[command(after_help = EXIT_CODES, long_about = PREDICT_HELP)]
-    Predict(PredictArgs),
-}
-
-/// Held-out and verification windows at most (10x the default).
-pub const MAX_WINDOWS: usize = 100_000;
-
-/// Options of `trainer train`.
-#[derive(Args, Debug)]
-pub struct TrainArgs {
-    /// The task (echo-index, echo-index-100, echo-whole, echo-partial,
-    /// echo-partial-3/4/5, echo-lag, univariate).
-    #[arg(long, default_value = "echo-whole")]
-    pub task: Task,
-    /// Model file to write (default: models/TASK.elsm); an existing
-    /// directory or a path ending in `/` receives TASK.elsm. Metrics, plot
-    /// and checkpoints go beside it. Checked before training starts.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Seed of initialisation and data.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// fast: fresh random batches; seed: the published stateful schedule.
-    #[arg(long, value_enum, default_value_t = Recipe::Fast)]
-    pub recipe: Recipe,
-    /// Most optimizer updates, 1 to 10,000,000 (default: 20000 fast, the
-    /// published count for seed).
-    #[arg(long, value_parser = flags::whole::<1, 10_000_000>)]
-    pub max_steps: Option<usize>,
-    /// Held-out accuracy to stop at, in percent: above 0, at most 100.
-    #[arg(long, default_value_t = 100.0, value_parser = flags::target_percent)]
-    pub target: f64,
-    /// Logits (0 or more) by which a held-out answer must beat every other
-    /// class to count towards the target (0: plain accuracy). With a margin
-    /// the model stops a little later, with answers that hold on fresh
-    /// windows and through quantisation.
-    #[arg(long, default_value_t = MARGIN, value_parser = flags::margin)]
-    pub margin: f32,
-    /// Updates between held-out checks, 1 to 1,000,000 (default: 25 fast,
-    /// 250 seed).
-    #[arg(long, value_parser = flags::whole::<1, 1_000_000>)]
-    pub eval_every: Option<usize>,
-    /// Windows scored by the first stage of each held-out check, 1 to
-    /// 100,000; later stages double, and a check stops at the first stage
-    /// that rules out the target.
-    #[arg(long, default_value_t = 250, value_parser = flags::whole::<1, MAX_WINDOWS>)]
-    pub quick_windows: usize,
-    /// Windows of a passing held-out check and of the exported model's
-    /// verification, 1 to 100,000.
-    #[arg(long, default_value_t = 10_000, value_parser = flags::whole::<1, MAX_WINDOWS>)]
-    pub eval_windows: usize,
-    /// Samples per update for the fast recipe, 1 to 4,096 (default: per task).
-    #[arg(long, value_parser = flags::whole::<1, 4096>)]
-    pub batch: Option<usize>,
-    /// Adam learning rate: finite, above 0 (default: per task).
-    #[arg(long, value_parser = flags::learning_rate)]
-    pub lr: Option<f64>,
-    /// Units per LSTM layer, 1 to 511, the engine's widest matrix; a
-    /// bidirectional layer feeding another reads twice its units
-    /// (default: the task's seed configuration).
-    #[arg(long, value_parser = flags::whole::<1, 511>)]
-    pub units: Option<usize>,
-    /// Stacked LSTM layers (in the encoder, and in the decoder), 1 to 4.
-    #[arg(long, value_parser = flags::whole::<1, 4>)]
-    pub layers: Option<usize>,
-    /// Bidirectional encoder layers (not for echo-lag, which streams).
-    #[arg(long)]
-    pub bidirectional: bool,
-    /// Updates between checkpoints, 0 (none) to 10,000,000.
-    #[arg(long, default_value_t = 500, value_parser = flags::whole::<0, 10_000_000>)]
-    pub checkpoint_every: usize,
-    /// Continue from the last checkpoint beside the output (a warning, and
-    /// a fresh start, when there is none).
-    #[arg(long)]
-    pub resume: bool,
-    /// Replace an existing model file even when this run misses its target
-    /// (by default such a run keeps the existing file and exits with 3).
-    #[arg(long)]
-    pub force: bool,
-    /// burn backend.
-    #[arg(long, value_enum, default_value_t = Backend::default())]
-    pub backend: Backend,
-    /// Print one JSON object on stdout (human text goes to stderr), with
-    /// `target_reached`, `stop_reason` and `model_path`.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Options of `trainer eval`.
-#[derive(Args, Debug)]
-pub struct EvalArgs {
-    /// The model file.
-    pub model: PathBuf,
-    /// Seed of the fresh windows.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Windows to evaluate, 1 to 100,000.
-    #[arg(long, default_value_t = 10_000, value_parser = flags::whole::<1, MAX_WINDOWS>)]
-    pub eval_windows: usize,
-    /// Exit with code 3 when the fixed engine's accuracy is below this
-    /// percentage (0 to 100).
-    #[arg(long, value_parser = flags::percent)]
-    pub min_accuracy: Option<f64>,
-    /// Print one JSON object on stdout instead of the text report.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Options of `trainer inspect`.
-#[derive(Args, Debug)]
-pub struct InspectArgs {
-    /// The model file.
-    pub model: PathBuf,
-    /// Print one JSON object instead of the text description.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// The long help of `trainer predict`.
-const PREDICT_HELP: &str = "\
-Predict windows of integers (or numbers), one window per line.
-
-Each window is one argument, or one line of standard input, of values
-separated by spaces or commas: class indices for one-hot models, numbers
-for dense ones. Every input line gives exactly one output line (an empty
-line is an error), holding one prediction per output step.
-
-A streaming model (echo-lag; `inspect` shows `window any`) takes each
-line as a fresh stream from a reset state and answers at every value.
-
-Lines are at most 65,536 bytes and windows at most 4,096 values. Dense
-values outside the range the model was quantised for are clipped, with
-a warning on stderr naming them.";
-
-/// Options of `trainer predict`.
-#[derive(Args, Debug)]
-pub struct PredictArgs {
-    /// The model file.
-    pub model: PathBuf,
-    /// Windows, each one argument of values separated by spaces or commas;
-    /// without any, windows are read from standard input, one per line.
-    pub windows: Vec<String>,
-    /// Use the f32 reference path instead of the fixed-point engine.
-    #[arg(long)]
-    pub float: bool,
-    /// One JSON object per window (JSON lines): its predictions and, for
-    /// classification, the top 3 classes of each step with their logits.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// A command-line mistake found after parsing (two flags that do not go
-/// together, a network over the engine's capacity): exit code 2.
-#[derive(Debug)]
-pub struct Usage(pub String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
-
-/// How a command that ran to its end came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// It did what was asked.
-    Done,
-    /// Its result is below the bar asked for (exit code 3).
-    BelowTarget,
-}
+use args::{Cli, Command};
+use outcome::{exit_code, Outcome, EXIT_BELOW_TARGET, EXIT_USAGE};
 
 /// Runs the command line and maps the outcome to an exit code
-/// ([`EXIT_CODES`]).
+/// ([`outcome::EXIT_CODES`]).
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -263,17 +49,6 @@ pub fn main() -> ExitCode {
             console::err(format_args!("error: {e:#}"));
             ExitCode::from(exit_code(&e))
         }
-    }
-}
-
-/// The exit code of a failed command.
-fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<Diverged>().is_some() {
-        EXIT_DIVERGED
-    } else if e.downcast_ref::<Usage>().is_some() {
-        EXIT_USAGE
-    } else {
-        1
     }
 }
 

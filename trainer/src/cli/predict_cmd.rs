@@ -8,10 +8,11 @@ use infer_nostd::format::{HeadKind, Input};
 use infer_nostd::Model;
 use serde::Serialize;
 
+use super::args::PredictArgs;
 use super::console;
 use super::model_file::read_model;
+use super::outcome::Outcome;
 use super::text::quote;
-use super::{Outcome, PredictArgs};
 use crate::engine::{Arithmetic, FileRunner};
 
 /// Bytes of one input line at most.

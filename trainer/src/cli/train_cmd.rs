@@ -9,8 +9,10 @@ use anyhow::Result;
 use infer_host::quantise::QuantiseError;
 use serde::Serialize;
 
+use super::args::TrainArgs;
 use super::console;
-use super::{out_path, Outcome, TrainArgs, Usage};
+use super::out_path;
+use super::outcome::{Outcome, Usage};
 use crate::checkpoint::Checkpoints;
 use crate::export::write_atomically;
 use crate::metrics::{self, Marks};
