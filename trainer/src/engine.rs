@@ -8,7 +8,7 @@ use infer_nostd::{Fixed, Float, Kernel, Model};
 
 use crate::batch::Batch;
 
-/// Head outputs [`FileRunner::logits`] lists at most (64 MiB of f32).
+/// Head outputs [`FileRunner::classes_and_logits`] lists at most (64 MiB of f32).
 pub const MAX_LOGITS: usize = 1 << 24;
 
 /// Which arithmetic runs the file.
@@ -93,33 +93,24 @@ impl<'a> FileRunner<'a> {
             .collect())
     }
 
-    /// Every head output of every output step for one window of raw
-    /// numbers, step-major (`head_outputs` per step), in real units: the
-    /// logits of a classifier, the values of a regression. At most
-    /// [`MAX_LOGITS`] values.
-    pub fn logits(&mut self, raw: &[f32]) -> Result<Vec<f32>> {
+    /// A classifier's answer at every output step and every head output
+    /// of every step (step-major, `head_outputs` per step, as real
+    /// logits), from one run: each class is the first of the equal maxima
+    /// of the engine's own logits (integers, or f32), as `predict` picks
+    /// it. At most [`MAX_LOGITS`] logits.
+    pub fn classes_and_logits(&mut self, raw: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
         let model = self.model().clone();
         let input = self.quantised(raw);
         let steps = model.output_steps(input.len() / model.step_width().max(1));
-        let len = steps.saturating_mul(model.head_outputs());
+        let rows = model.head_outputs().max(1);
+        let len = steps.saturating_mul(rows);
         if len > MAX_LOGITS {
-            bail!(
-                "{steps} steps of {} outputs are too many to list (at most {MAX_LOGITS} values)",
-                model.head_outputs()
-            );
+            bail!("{steps} steps of {rows} outputs are too many to list (at most {MAX_LOGITS} values)");
         }
-        let n = match &mut self.inner {
-            Inner::Fixed(r) => {
-                let mut out = vec![0i32; len];
-                r.predict_logits(&input, &mut out)
-                    .map(|_| out.iter().map(|&v| model.dequantise_output(v)).collect())
-            }
-            Inner::Float(r) => {
-                let mut out = vec![0f32; len];
-                r.predict_logits(&input, &mut out).map(|_| out)
-            }
-        };
-        n.map_err(|e| anyhow!("{e}"))
+        match &mut self.inner {
+            Inner::Fixed(r) => run_logits(r, &input, len, rows, |v| model.dequantise_output(v)),
+            Inner::Float(r) => run_logits(r, &input, len, rows, |v| v),
+        }
     }
 
     /// Predictions for every scored step of every sample of `batch`,
@@ -139,6 +130,37 @@ impl<'a> FileRunner<'a> {
         }
         Ok(all)
     }
+}
+
+/// One run's logits (`len`, `rows` per step) through `runner`: each step's
+/// class (the first maximum) and every logit through `real`.
+fn run_logits<K: Kernel>(
+    runner: &mut HostRunner<'_, K>,
+    input: &[i16],
+    len: usize,
+    rows: usize,
+    real: impl Fn(K::Output) -> f32,
+) -> Result<(Vec<f32>, Vec<f32>)>
+where
+    K::Output: Default,
+{
+    let mut out = vec![K::Output::default(); len];
+    runner
+        .predict_logits(input, &mut out)
+        .map_err(|e| anyhow!("{e}"))?;
+    let classes = out
+        .chunks(rows)
+        .map(|step| {
+            let mut best = 0;
+            for (c, v) in step.iter().enumerate() {
+                if *v > step[best] {
+                    best = c;
+                }
+            }
+            best as f32
+        })
+        .collect();
+    Ok((classes, out.into_iter().map(real).collect()))
 }
 
 /// [`FileRunner::predictions`] of `bytes` for `batch`, its samples split

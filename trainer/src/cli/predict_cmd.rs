@@ -57,29 +57,32 @@ fn predict_line(runner: &mut FileRunner, line: &str, json: bool) -> Result<Strin
     let window = parse_window(line, model.input())?;
     check_window(&model, &window)?;
     warn_clipped(&model, &window);
-    let predictions = runner.predict(&window)?;
     let classify = model.head().kind == HeadKind::Classify;
-    if !json {
-        let text: Vec<String> = predictions
-            .iter()
-            .map(|v| {
-                if classify {
-                    format!("{v}")
-                } else {
-                    format!("{v:.3}")
-                }
-            })
-            .collect();
-        return Ok(text.join(" "));
-    }
-    let top = if classify {
-        let logits = runner.logits(&window)?;
+    if json && classify {
+        // One run gives the classes and the logits listed with them.
+        let (predictions, logits) = runner.classes_and_logits(&window)?;
         let rows = model.head_outputs().max(1);
-        Some(logits.chunks(rows).map(top_classes).collect())
-    } else {
-        None
-    };
-    Ok(serde_json::to_string(&Prediction { predictions, top })?)
+        let top = Some(logits.chunks(rows).map(top_classes).collect());
+        return Ok(serde_json::to_string(&Prediction { predictions, top })?);
+    }
+    let predictions = runner.predict(&window)?;
+    if json {
+        return Ok(serde_json::to_string(&Prediction {
+            predictions,
+            top: None,
+        })?);
+    }
+    let text: Vec<String> = predictions
+        .iter()
+        .map(|v| {
+            if classify {
+                format!("{v}")
+            } else {
+                format!("{v:.3}")
+            }
+        })
+        .collect();
+    Ok(text.join(" "))
 }
 
 /// One window's `--json` line.

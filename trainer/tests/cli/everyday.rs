@@ -74,6 +74,27 @@ fn predict_json_lists_the_top_classes_of_every_step() {
     assert_eq!(first.len(), 3);
     assert_eq!(first[0]["class"], 3);
     assert!(first[0]["logit"].as_f64().unwrap() >= first[1]["logit"].as_f64().unwrap());
+
+    // The JSON answers are the plain ones, on a model that is often wrong.
+    let windows = ["3 1 4 1 5", "9 2 6 5 3", "5 8 9 7 9", "0 0 0 0 0"];
+    let plain = stdout(&succeeds(
+        trainer(["predict"]).arg(weak_model()).args(windows),
+    ));
+    let json_lines = stdout(&succeeds(
+        trainer(["predict", "--json"])
+            .arg(weak_model())
+            .args(windows),
+    ));
+    for (text, line) in plain.lines().zip(json_lines.lines()) {
+        let window: serde_json::Value = serde_json::from_str(line).unwrap();
+        let answers: Vec<String> = window["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("{}", v.as_f64().unwrap()))
+            .collect();
+        assert_eq!(answers.join(" "), text);
+    }
 }
 
 #[test]
