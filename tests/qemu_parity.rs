@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use echo_tests::device::{
     build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, DeviceTask, Inputs, Mode,
-    Source, Target, TASKS,
+    Source, Target, TASKS, VARIANTS,
 };
 use echo_tests::random_model::Topology;
 use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
@@ -113,6 +113,26 @@ fn cortex_m0_predicts_exactly_what_the_host_predicts() {
         .collect();
     // The seed configurations of every task but echo-partial fit.
     assert!(fitted.len() >= 4, "only {fitted:?} fit the Cortex-M0");
+}
+
+#[test]
+fn the_extensions_variants_are_bit_exact_on_cortex_m4_and_m0() {
+    // Trained models, committed: a stand-in would prove nothing new.
+    require_qemu();
+    for task in &VARIANTS {
+        let (_, source) = task.model_file(&scratch(), PrecisionPolicy::Int8);
+        assert_eq!(
+            source,
+            Source::Committed,
+            "{}: no committed model",
+            task.name
+        );
+        assert!(check(Target::M4, task, PrecisionPolicy::Int8, "m4"));
+        let fits = check(Target::M0, task, PrecisionPolicy::Int8, "m0");
+        // An echo-partial at 100.00% that fits the Cortex-M0 is the point
+        // of echo-partial-m0; the other variants are echo-whole's size.
+        assert!(fits, "{} does not fit the Cortex-M0", task.name);
+    }
 }
 
 #[test]

@@ -84,7 +84,7 @@ impl Report {
 
 /// The univariate query through the fixed engine, for regression tasks.
 fn query(task: Task, bytes: &[u8]) -> Result<Option<f32>> {
-    if task != Task::Univariate {
+    if task != Task::UNIVARIATE {
         return Ok(None);
     }
     let (window, _) = Task::univariate_query();
@@ -133,7 +133,7 @@ pub fn quantise_and_verify(
         let fixed = fixed
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the engine thread failed")));
-        (float, fixed)
+        (float, fixed.map(|f| answers(task, f)))
     });
     let verify_seconds = verifying.elapsed().as_secs_f64();
     let mut report = Report::scored(
@@ -161,6 +161,14 @@ pub fn export(
     Ok(exported.report)
 }
 
+/// `task`'s answers from a file's outputs (classes, or dequantised
+/// values): a rounding head's values rounded, as training scores them.
+fn answers(task: Task, mut outputs: Vec<f32>) -> Vec<f32> {
+    let head = task.seed_network().head;
+    outputs.iter_mut().for_each(|v| *v = head.answer(*v));
+    outputs
+}
+
 /// The task a model file was trained for, from its label.
 pub fn file_task(bytes: &[u8]) -> Result<Task> {
     let model = crate::engine::load(bytes)?;
@@ -181,8 +189,14 @@ pub fn evaluate_file(bytes: &[u8], seed: u64, eval_windows: usize) -> Result<(Re
         &mut stream(seed, Stream::Verification),
         samples_for(task, eval_windows),
     );
-    let float_pred = predictions_on_threads(bytes, Arithmetic::Float, &eval, threads())?;
-    let fixed_pred = predictions_on_threads(bytes, Arithmetic::Fixed, &eval, threads())?;
+    let float_pred = answers(
+        task,
+        predictions_on_threads(bytes, Arithmetic::Float, &eval, threads())?,
+    );
+    let fixed_pred = answers(
+        task,
+        predictions_on_threads(bytes, Arithmetic::Fixed, &eval, threads())?,
+    );
     let verify_seconds = verifying.elapsed().as_secs_f64();
     let params = parameters(&load(bytes)?);
     let mut report = Report::scored(task, &eval, [&float_pred, &fixed_pred], bytes, params)?;

@@ -39,13 +39,19 @@ fn for_each_scored(model: &Network, batch: &Batch, mut f: impl FnMut(&[f32])) {
     }
 }
 
+/// The regression value of one step's head outputs, in task units.
+fn value(row: &[f32], spec: &NetworkSpec) -> f32 {
+    row[0] * spec.value_scale
+}
+
 /// The prediction of one step's head outputs: the argmax class (lowest
-/// index on ties, as the engine) or the regression value in task units.
+/// index on ties, as the engine) or the regression answer in task units
+/// (rounded, for a rounding head).
 fn prediction(row: &[f32], spec: &NetworkSpec) -> f32 {
     if spec.head.classify {
         argmax(row) as f32
     } else {
-        row[0] * spec.value_scale
+        spec.head.answer(value(row, spec))
     }
 }
 
@@ -93,8 +99,9 @@ pub struct Verdict {
     /// The prediction is right (as [`accuracy`] counts it).
     pub right: bool,
     /// It is right with room to spare: for classes, the target's logit
-    /// exceeds every other by at least the margin asked for; a regression
-    /// answer needs only be right.
+    /// exceeds every other by at least the margin asked for; a rounded
+    /// regression value lies within [`REGRESSION_TOLERANCE`] of its
+    /// target; a plain regression answer needs only be right.
     pub sure: bool,
 }
 
@@ -105,9 +112,12 @@ pub fn verdicts(model: &Network, batch: &Batch, margin: f32) -> Vec<Verdict> {
     let mut all = Vec::with_capacity(targets.len());
     for_each_scored(model, batch, |row| {
         let target = targets[all.len()];
-        let right = same(prediction(row, &model.spec), target, classify);
-        // A class must also beat every other class by the margin.
+        let spec = &model.spec;
+        let right = same(prediction(row, spec), target, classify);
+        // A class must also beat every other class by the margin; a
+        // rounded value must be near its integer.
         let sure = right
+            && (!spec.head.round || same(value(row, spec), target, false))
             && (!classify || {
                 let t = target as usize;
                 let other = row

@@ -75,6 +75,47 @@ pub struct HeadSpec {
     pub outputs: usize,
     /// Argmax classification rather than regression.
     pub classify: bool,
+    /// A regression answer is rounded to the nearest integer (a linear
+    /// echo's value); the file stores a plain regression head.
+    pub round: bool,
+}
+
+impl HeadSpec {
+    /// An argmax over `classes` logits.
+    pub fn classify(classes: usize) -> Self {
+        HeadSpec {
+            outputs: classes,
+            classify: true,
+            round: false,
+        }
+    }
+
+    /// One real value.
+    pub fn regress() -> Self {
+        HeadSpec {
+            outputs: 1,
+            classify: false,
+            round: false,
+        }
+    }
+
+    /// One real value, answered rounded to an integer.
+    pub fn rounded() -> Self {
+        HeadSpec {
+            round: true,
+            ..HeadSpec::regress()
+        }
+    }
+
+    /// The answer of a regression `value` (in the task's units): rounded
+    /// when the head rounds.
+    pub fn answer(self, value: f32) -> f32 {
+        if self.round {
+            value.round()
+        } else {
+            value
+        }
+    }
 }
 
 /// A whole network.
@@ -157,10 +198,10 @@ impl NetworkSpec {
                 format!("{steps} steps of decoder {}", stack(decoder))
             }
         };
-        let head = if self.head.classify {
-            "classify"
-        } else {
-            "regress"
+        let head = match (self.head.classify, self.head.round) {
+            (true, _) => "classify",
+            (false, true) => "rounded regress",
+            (false, false) => "regress",
         };
         format!(
             "{input}, {}, {outputs}, {head} {}",

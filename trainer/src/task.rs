@@ -46,25 +46,70 @@ pub const UNIVARIATE_WINDOW: usize = 3;
 /// Scale of univariate inputs and targets while training (values / 100).
 pub const UNIVARIATE_SCALE: f32 = 100.0;
 
-/// One echo task.
+/// Which echo an echo task asks for (its targets and its seed network).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Task {
+pub enum Echo {
     /// Many-to-one: the value at position 2 of a window of 5 in `0..classes`.
-    EchoIndex {
+    Index {
         /// Possible values (10, or 100 for the variant).
         classes: u32,
     },
     /// Sequence to sequence: every value of a window of 5, one per step.
-    EchoWhole,
+    Whole,
     /// Encoder-decoder: the first `k` values of a window of 5.
-    EchoPartial {
+    Partial {
         /// Values echoed (2 by default, up to 5).
         k: usize,
     },
     /// Streaming: one value in, the previous value out, at every step.
-    EchoLag,
+    Lag,
     /// Regression: the next value of 10, 20, ..., 90 from the 3 before it.
     Univariate,
+}
+
+/// How a task's integers reach the network and leave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// The published framing: one-hot input, one class per output step.
+    #[default]
+    OneHot,
+    /// The linear representation: one number per step (the value scaled
+    /// to `[0, 1]` while training; the file reads raw values), and a
+    /// regression head whose answer, rounded, is the value.
+    Linear,
+    /// One number per step, as [`Framing::Linear`], and a classification
+    /// head over the values.
+    LinearClassify,
+}
+
+impl Framing {
+    /// The name suffix of a task in this framing.
+    const fn suffix(self) -> &'static str {
+        match self {
+            Framing::OneHot => "",
+            Framing::Linear => "-linear",
+            Framing::LinearClassify => "-linear-classify",
+        }
+    }
+}
+
+/// One echo task: an echo in a framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Task {
+    /// What is echoed.
+    pub echo: Echo,
+    /// How values are encoded.
+    pub framing: Framing,
+}
+
+impl From<Echo> for Task {
+    /// `echo` in the published (one-hot) framing.
+    fn from(echo: Echo) -> Self {
+        Task {
+            echo,
+            framing: Framing::OneHot,
+        }
+    }
 }
 
 /// How the published (seed) schedule feeds one sequence.
@@ -88,67 +133,88 @@ pub struct FastDefaults {
     pub learning_rate: f64,
 }
 
-impl Task {
-    /// Every task name the CLI accepts.
-    pub const NAMES: &'static [&'static str] = &[
-        "echo-index",
-        "echo-index-100",
-        "echo-whole",
-        "echo-partial",
-        "echo-partial-3",
-        "echo-partial-4",
-        "echo-partial-5",
-        "echo-lag",
-        "univariate",
-    ];
+/// The echo tasks' names in the published framing.
+const ECHO_NAMES: &[&str] = &[
+    "echo-index",
+    "echo-index-100",
+    "echo-whole",
+    "echo-partial",
+    "echo-partial-3",
+    "echo-partial-4",
+    "echo-partial-5",
+    "echo-lag",
+];
 
-    /// Whether the head classifies (argmax) rather than regresses.
-    pub fn classifies(self) -> bool {
-        self != Task::Univariate
+impl Task {
+    /// The univariate task (dense already: it has no other framing).
+    pub const UNIVARIATE: Task = Task {
+        echo: Echo::Univariate,
+        framing: Framing::OneHot,
+    };
+
+    /// Every task name the CLI accepts: each echo in each framing, then
+    /// `univariate`.
+    pub fn names() -> Vec<String> {
+        let framings = [Framing::OneHot, Framing::Linear, Framing::LinearClassify];
+        framings
+            .iter()
+            .flat_map(|f| ECHO_NAMES.iter().map(move |n| format!("{n}{}", f.suffix())))
+            .chain(std::iter::once("univariate".to_string()))
+            .collect()
     }
 
-    /// The seed (published) network configuration.
+    /// Possible values of one step (the one-hot width, the classes of a
+    /// classification head); 0 for univariate.
+    fn classes(self) -> u32 {
+        match self.echo {
+            Echo::Index { classes } => classes,
+            Echo::Univariate => 0,
+            _ => CLASSES,
+        }
+    }
+
+    /// Whether answers are classes (an argmax, or a rounded linear value)
+    /// rather than real values.
+    pub fn classifies(self) -> bool {
+        self.echo != Echo::Univariate
+    }
+
+    /// The seed (published) network configuration, in this framing: the
+    /// linear framings read one number per step instead of the one-hot.
     pub fn seed_network(self) -> NetworkSpec {
-        let one_hot = |classes: u32| InputSpec::OneHot {
-            classes: classes as usize,
+        let classes = self.classes() as usize;
+        let input = match self.framing {
+            Framing::OneHot => InputSpec::OneHot { classes },
+            Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
         };
-        let classify = |classes: u32| HeadSpec {
-            outputs: classes as usize,
-            classify: true,
+        let head = match self.framing {
+            Framing::Linear => HeadSpec::rounded(),
+            _ => HeadSpec::classify(classes),
         };
-        match self {
-            Task::EchoIndex { classes } => NetworkSpec {
-                input: one_hot(classes),
-                encoder: vec![LayerSpec::tanh(25)],
-                outputs: OutputSpec::LastStep,
-                head: classify(classes),
-                value_scale: 1.0,
-            },
-            Task::EchoWhole => NetworkSpec {
-                input: one_hot(CLASSES),
-                encoder: vec![LayerSpec::tanh(20)],
-                outputs: OutputSpec::EveryStep,
-                head: classify(CLASSES),
-                value_scale: 1.0,
-            },
-            Task::EchoPartial { k } => NetworkSpec {
-                input: one_hot(CLASSES),
-                encoder: vec![LayerSpec::tanh(150)],
-                outputs: OutputSpec::EncoderDecoder {
+        // Linear values are scaled to [0, 1] while training.
+        let value_scale = match self.framing {
+            Framing::OneHot => 1.0,
+            Framing::Linear | Framing::LinearClassify => (classes.max(2) - 1) as f32,
+        };
+        let network = |encoder: Vec<LayerSpec>, outputs: OutputSpec| NetworkSpec {
+            input,
+            encoder,
+            outputs,
+            head,
+            value_scale,
+        };
+        match self.echo {
+            Echo::Index { .. } => network(vec![LayerSpec::tanh(25)], OutputSpec::LastStep),
+            Echo::Whole => network(vec![LayerSpec::tanh(20)], OutputSpec::EveryStep),
+            Echo::Partial { k } => network(
+                vec![LayerSpec::tanh(150)],
+                OutputSpec::EncoderDecoder {
                     steps: k,
                     decoder: vec![LayerSpec::tanh(150)],
                 },
-                head: classify(CLASSES),
-                value_scale: 1.0,
-            },
-            Task::EchoLag => NetworkSpec {
-                input: one_hot(CLASSES),
-                encoder: vec![LayerSpec::tanh(50)],
-                outputs: OutputSpec::EveryStep,
-                head: classify(CLASSES),
-                value_scale: 1.0,
-            },
-            Task::Univariate => NetworkSpec {
+            ),
+            Echo::Lag => network(vec![LayerSpec::tanh(50)], OutputSpec::EveryStep),
+            Echo::Univariate => NetworkSpec {
                 input: InputSpec::Dense { features: 1 },
                 encoder: vec![LayerSpec {
                     units: 50,
@@ -156,10 +222,7 @@ impl Task {
                     bidirectional: false,
                 }],
                 outputs: OutputSpec::LastStep,
-                head: HeadSpec {
-                    outputs: 1,
-                    classify: false,
-                },
+                head: HeadSpec::regress(),
                 value_scale: UNIVARIATE_SCALE,
             },
         }
@@ -167,9 +230,9 @@ impl Task {
 
     /// The window length stored in the model file (0: a stream of any length).
     pub fn window(self) -> usize {
-        match self {
-            Task::EchoLag => 0,
-            Task::Univariate => UNIVARIATE_WINDOW,
+        match self.echo {
+            Echo::Lag => 0,
+            Echo::Univariate => UNIVARIATE_WINDOW,
             _ => WINDOW,
         }
     }
@@ -177,9 +240,9 @@ impl Task {
     /// Timesteps of one training sample, the longest either recipe feeds
     /// (an encoder-decoder's decoder steps included).
     pub fn training_steps(self) -> usize {
-        match self {
-            Task::EchoLag => SEQUENCE_LEN,
-            Task::EchoPartial { k } => WINDOW + k,
+        match self.echo {
+            Echo::Lag => SEQUENCE_LEN,
+            Echo::Partial { k } => WINDOW + k,
             _ => self.window(),
         }
     }
@@ -187,8 +250,8 @@ impl Task {
     /// Scored predictions ("windows") one sample holds: echo-lag scores
     /// every streamed step that has a previous value.
     pub fn windows_per_sample(self) -> usize {
-        match self {
-            Task::EchoLag => SEQUENCE_LEN - 1,
+        match self.echo {
+            Echo::Lag => SEQUENCE_LEN - 1,
             _ => 1,
         }
     }
@@ -197,27 +260,31 @@ impl Task {
     /// seed network (seed 1, measured: README's time-to-accuracy table),
     /// rounded up: the expected length of a run, for its progress bar.
     pub fn typical_steps(self) -> usize {
-        match self {
-            Task::EchoIndex { .. } => 400,
-            Task::EchoWhole => 200,
-            Task::EchoPartial { k } => 1_000 * k.saturating_sub(1),
-            Task::EchoLag => 500,
-            Task::Univariate => 1_500,
+        match self.echo {
+            Echo::Index { .. } => 400,
+            Echo::Whole => 200,
+            Echo::Partial { k } => 1_000 * k.saturating_sub(1),
+            Echo::Lag => 500,
+            Echo::Univariate => 1_500,
         }
     }
 
-    /// Training defaults of the fast recipe.
+    /// Training defaults of the fast recipe. A rounded regression learns
+    /// at 3e-3: at 1e-2 echo-whole-linear stalls at 99.4% (its answers
+    /// must land within half a value, 1/198 of the scaled range).
     pub fn fast_defaults(self) -> FastDefaults {
-        match self {
-            Task::EchoPartial { .. } => FastDefaults {
+        if self.framing == Framing::Linear {
+            return FastDefaults {
                 batch: 64,
-                learning_rate: 1e-2,
-            },
-            Task::Univariate => FastDefaults {
+                learning_rate: 3e-3,
+            };
+        }
+        match self.echo {
+            Echo::Univariate => FastDefaults {
                 batch: 6,
                 learning_rate: 1e-2,
             },
-            Task::EchoLag => FastDefaults {
+            Echo::Lag => FastDefaults {
                 batch: 20,
                 learning_rate: 2e-2,
             },
@@ -230,12 +297,12 @@ impl Task {
 
     /// The published training schedule.
     pub fn seed_schedule(self) -> SeedSchedule {
-        let (batch, sequences, stateful) = match self {
-            Task::EchoIndex { .. } => (1, 10_000, false),
-            Task::EchoWhole => (7, 500, true),
-            Task::EchoPartial { .. } => (21, 5_000, true),
-            Task::EchoLag => (1, 2_000, true),
-            Task::Univariate => (6, 200, false),
+        let (batch, sequences, stateful) = match self.echo {
+            Echo::Index { .. } => (1, 10_000, false),
+            Echo::Whole => (7, 500, true),
+            Echo::Partial { .. } => (21, 5_000, true),
+            Echo::Lag => (1, 2_000, true),
+            Echo::Univariate => (6, 200, false),
         };
         SeedSchedule {
             batch,
@@ -257,7 +324,7 @@ impl Task {
     /// fraction of the sequential steps; evaluation and the device run
     /// streams of any length.
     pub fn training_batch(self, rng: &mut impl Rng, samples: usize) -> Batch {
-        let len = if self == Task::EchoLag {
+        let len = if self.echo == Echo::Lag {
             LAG_TRAINING_LEN
         } else {
             SEQUENCE_LEN
@@ -268,13 +335,13 @@ impl Task {
     /// `samples` samples cut from random sequences of `len` values.
     fn frame(self, rng: &mut impl Rng, samples: usize, len: usize) -> Batch {
         let mut builder = BatchBuilder::new(self);
-        match self {
-            Task::EchoIndex { classes } => {
+        match self.echo {
+            Echo::Index { classes } => {
                 for _ in 0..samples {
                     builder.push_window(&random_sequence(rng, WINDOW, classes));
                 }
             }
-            Task::EchoWhole | Task::EchoPartial { .. } => {
+            Echo::Whole | Echo::Partial { .. } => {
                 while builder.samples < samples {
                     let seq = random_sequence(rng, len, CLASSES);
                     for w in sliding_windows(&seq, WINDOW).take(samples - builder.samples) {
@@ -282,12 +349,12 @@ impl Task {
                     }
                 }
             }
-            Task::EchoLag => {
+            Echo::Lag => {
                 for _ in 0..samples {
                     builder.push_window(&random_sequence(rng, len, CLASSES));
                 }
             }
-            Task::Univariate => return univariate_batch(),
+            Echo::Univariate => return univariate_batch(),
         }
         builder.finish()
     }
@@ -295,8 +362,8 @@ impl Task {
     /// The batches of one sequence of the seed schedule, in order.
     pub fn seed_sequence(self, rng: &mut impl Rng) -> Vec<Batch> {
         let schedule = self.seed_schedule();
-        match self {
-            Task::EchoWhole | Task::EchoPartial { .. } => {
+        match self.echo {
+            Echo::Whole | Echo::Partial { .. } => {
                 let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
                 let windows: Vec<&[u32]> = sliding_windows(&seq, WINDOW).collect();
                 windows
@@ -333,7 +400,8 @@ fn univariate_batch() -> Batch {
     }
 }
 
-/// Collects one-hot windows and derives each one's targets from the task.
+/// Collects integer windows, derives each one's targets from the task,
+/// and frames both as the task's framing asks.
 struct BatchBuilder {
     task: Task,
     samples: usize,
@@ -353,12 +421,12 @@ impl BatchBuilder {
 
     fn push_window(&mut self, window: &[u32]) {
         self.inputs.extend_from_slice(window);
-        match self.task {
-            Task::EchoIndex { .. } => self.targets.push(window[INDEX_POSITION]),
-            Task::EchoWhole => self.targets.extend_from_slice(window),
-            Task::EchoPartial { k } => self.targets.extend_from_slice(&window[..k]),
-            Task::EchoLag => self.targets.extend(lag_targets(window)),
-            Task::Univariate => unreachable!("univariate inputs are not one-hot"),
+        match self.task.echo {
+            Echo::Index { .. } => self.targets.push(window[INDEX_POSITION]),
+            Echo::Whole => self.targets.extend_from_slice(window),
+            Echo::Partial { k } => self.targets.extend_from_slice(&window[..k]),
+            Echo::Lag => self.targets.extend(lag_targets(window)),
+            Echo::Univariate => unreachable!("univariate inputs are not integers"),
         }
         self.samples += 1;
     }
@@ -366,29 +434,42 @@ impl BatchBuilder {
     fn finish(self) -> Batch {
         let steps = self.inputs.len() / self.samples.max(1);
         let out_steps = self.targets.len() / self.samples.max(1);
+        let values = |v: Vec<u32>| v.into_iter().map(|x| x as f32).collect();
+        let (inputs, targets) = match self.task.framing {
+            Framing::OneHot => (Inputs::Classes(self.inputs), Targets::Classes(self.targets)),
+            Framing::Linear => (
+                Inputs::Values(values(self.inputs)),
+                Targets::Values(values(self.targets)),
+            ),
+            Framing::LinearClassify => (
+                Inputs::Values(values(self.inputs)),
+                Targets::Classes(self.targets),
+            ),
+        };
         Batch {
             samples: self.samples,
             steps,
             features: 1,
             out_steps,
-            first_scored: usize::from(self.task == Task::EchoLag),
-            inputs: Inputs::Classes(self.inputs),
-            targets: Targets::Classes(self.targets),
+            first_scored: usize::from(self.task.echo == Echo::Lag),
+            inputs,
+            targets,
         }
     }
 }
 
 impl fmt::Display for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Task::EchoIndex { classes: 10 } => write!(f, "echo-index"),
-            Task::EchoIndex { classes } => write!(f, "echo-index-{classes}"),
-            Task::EchoWhole => write!(f, "echo-whole"),
-            Task::EchoPartial { k: 2 } => write!(f, "echo-partial"),
-            Task::EchoPartial { k } => write!(f, "echo-partial-{k}"),
-            Task::EchoLag => write!(f, "echo-lag"),
-            Task::Univariate => write!(f, "univariate"),
-        }
+        match self.echo {
+            Echo::Index { classes: 10 } => write!(f, "echo-index"),
+            Echo::Index { classes } => write!(f, "echo-index-{classes}"),
+            Echo::Whole => write!(f, "echo-whole"),
+            Echo::Partial { k: 2 } => write!(f, "echo-partial"),
+            Echo::Partial { k } => write!(f, "echo-partial-{k}"),
+            Echo::Lag => write!(f, "echo-lag"),
+            Echo::Univariate => write!(f, "univariate"),
+        }?;
+        f.write_str(self.framing.suffix())
     }
 }
 
@@ -396,24 +477,29 @@ impl FromStr for Task {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let task = match s {
-            "echo-index" => Task::EchoIndex { classes: 10 },
-            "echo-index-100" => Task::EchoIndex { classes: 100 },
-            "echo-whole" => Task::EchoWhole,
-            "echo-partial" => Task::EchoPartial { k: 2 },
-            "echo-partial-3" => Task::EchoPartial { k: 3 },
-            "echo-partial-4" => Task::EchoPartial { k: 4 },
-            "echo-partial-5" => Task::EchoPartial { k: 5 },
-            "echo-lag" => Task::EchoLag,
-            "univariate" => Task::Univariate,
-            _ => {
-                return Err(format!(
-                    "unknown task `{s}` (expected one of: {})",
-                    Task::NAMES.join(", ")
-                ))
-            }
+        let unknown = || {
+            format!(
+                "unknown task `{s}` (expected one of: {})",
+                Task::names().join(", ")
+            )
         };
-        Ok(task)
+        let (name, framing) = [Framing::LinearClassify, Framing::Linear]
+            .iter()
+            .find_map(|&f| s.strip_suffix(f.suffix()).map(|n| (n, f)))
+            .unwrap_or((s, Framing::OneHot));
+        let echo = match name {
+            "echo-index" => Echo::Index { classes: 10 },
+            "echo-index-100" => Echo::Index { classes: 100 },
+            "echo-whole" => Echo::Whole,
+            "echo-partial" => Echo::Partial { k: 2 },
+            "echo-partial-3" => Echo::Partial { k: 3 },
+            "echo-partial-4" => Echo::Partial { k: 4 },
+            "echo-partial-5" => Echo::Partial { k: 5 },
+            "echo-lag" => Echo::Lag,
+            "univariate" if framing == Framing::OneHot => Echo::Univariate,
+            _ => return Err(unknown()),
+        };
+        Ok(Task { echo, framing })
     }
 }
 
@@ -432,15 +518,17 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in Task::NAMES {
-            assert_eq!(name.parse::<Task>().unwrap().to_string(), *name);
+        for name in Task::names() {
+            assert_eq!(name.parse::<Task>().unwrap().to_string(), name);
         }
         assert!("echo-nothing".parse::<Task>().is_err());
+        assert!("univariate-linear".parse::<Task>().is_err());
+        assert!("echo-whole-linear-classify-linear".parse::<Task>().is_err());
     }
 
     #[test]
     fn echo_index_targets_position_two() {
-        let b = Task::EchoIndex { classes: 10 }.batch(&mut StdRng::seed_from_u64(1), 50);
+        let b = Task::from(Echo::Index { classes: 10 }).batch(&mut StdRng::seed_from_u64(1), 50);
         let (x, y) = classes(&b);
         assert_eq!((b.samples, b.steps, b.out_steps), (50, 5, 1));
         for i in 0..50 {
@@ -451,12 +539,12 @@ mod tests {
 
     #[test]
     fn echo_whole_and_partial_echo_sliding_windows() {
-        let whole = Task::EchoWhole.batch(&mut StdRng::seed_from_u64(2), 30);
+        let whole = Task::from(Echo::Whole).batch(&mut StdRng::seed_from_u64(2), 30);
         let (x, y) = classes(&whole);
         assert_eq!(x, y);
         // Windows 0 and 1 come from the same sequence, shifted by one.
         assert_eq!(x[1..5], x[5..9]);
-        let partial = Task::EchoPartial { k: 3 }.batch(&mut StdRng::seed_from_u64(2), 30);
+        let partial = Task::from(Echo::Partial { k: 3 }).batch(&mut StdRng::seed_from_u64(2), 30);
         let (px, py) = classes(&partial);
         assert_eq!(px, x);
         assert_eq!(partial.out_steps, 3);
@@ -467,7 +555,7 @@ mod tests {
 
     #[test]
     fn echo_lag_streams_the_previous_value() {
-        let b = Task::EchoLag.batch(&mut StdRng::seed_from_u64(4), 2);
+        let b = Task::from(Echo::Lag).batch(&mut StdRng::seed_from_u64(4), 2);
         let (x, y) = classes(&b);
         assert_eq!((b.steps, b.out_steps, b.first_scored), (25, 25, 1));
         assert_eq!(y[1..25], x[0..24]);
@@ -475,8 +563,32 @@ mod tests {
     }
 
     #[test]
+    fn linear_framings_carry_the_same_integers_as_numbers() {
+        let one_hot = Task::from(Echo::Partial { k: 2 }).batch(&mut StdRng::seed_from_u64(3), 20);
+        let (x, y) = classes(&one_hot);
+        let as_numbers = |v: &[u32]| v.iter().map(|&c| c as f32).collect::<Vec<_>>();
+        for framing in [Framing::Linear, Framing::LinearClassify] {
+            let task = Task {
+                echo: Echo::Partial { k: 2 },
+                framing,
+            };
+            let b = task.batch(&mut StdRng::seed_from_u64(3), 20);
+            assert_eq!(b.inputs, Inputs::Values(as_numbers(x)));
+            let expected = match framing {
+                Framing::Linear => Targets::Values(as_numbers(y)),
+                _ => Targets::Classes(y.to_vec()),
+            };
+            assert_eq!(b.targets, expected);
+            let spec = task.seed_network();
+            assert_eq!(spec.input, InputSpec::Dense { features: 1 });
+            assert_eq!(spec.value_scale, 99.0, "values scaled to [0, 1]");
+            assert_eq!(spec.head.classify, framing == Framing::LinearClassify);
+        }
+    }
+
+    #[test]
     fn seed_schedule_of_echo_whole_is_three_batches_of_seven() {
-        let batches = Task::EchoWhole.seed_sequence(&mut StdRng::seed_from_u64(5));
+        let batches = Task::from(Echo::Whole).seed_sequence(&mut StdRng::seed_from_u64(5));
         assert_eq!(batches.len(), 3);
         assert!(batches.iter().all(|b| b.samples == 7));
         let (first, _) = classes(&batches[0]);

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use trainer::export::float_model;
 use trainer::metrics;
-use trainer::task::Task;
+use trainer::task::{Echo, Task};
 use trainer::train::train;
 
 #[test]
 fn resuming_reproduces_the_uninterrupted_run() {
-    let task = Task::EchoWhole;
+    let task = Task::from(Echo::Whole);
     let straight_dir = tempfile::tempdir().unwrap();
     let straight = train(&common::small_config(task, straight_dir.path(), 20)).unwrap();
 

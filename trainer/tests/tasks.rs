@@ -7,7 +7,7 @@ use burn::module::Module;
 use trainer::model::encode::inputs;
 use trainer::pipeline::export;
 use trainer::rng::{stream, Stream};
-use trainer::task::Task;
+use trainer::task::{Echo, Task};
 use trainer::train::train;
 use trainer::{export::float_model, metrics};
 
@@ -55,39 +55,40 @@ fn check_task(task: Task, steps: usize) {
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(report.model_bytes, bytes.len());
     assert_eq!(trainer::pipeline::file_task(&bytes).unwrap(), task);
-    assert!(report.eval_windows >= 100 || task == Task::Univariate);
+    assert!(report.eval_windows >= 100 || task == Task::UNIVARIATE);
     assert!(report.params > 0 && report.macs_per_window > 0);
 }
 
 #[test]
 fn echo_index_trains_and_exports() {
-    check_task(Task::EchoIndex { classes: 10 }, 40);
+    check_task(Task::from(Echo::Index { classes: 10 }), 40);
 }
 
 #[test]
 fn echo_whole_trains_and_exports() {
-    check_task(Task::EchoWhole, 40);
+    check_task(Task::from(Echo::Whole), 40);
 }
 
 #[test]
 fn echo_partial_trains_and_exports() {
-    check_task(Task::EchoPartial { k: 2 }, 24);
+    check_task(Task::from(Echo::Partial { k: 2 }), 24);
 }
 
 #[test]
 fn echo_lag_trains_and_exports() {
-    check_task(Task::EchoLag, 24);
+    check_task(Task::from(Echo::Lag), 24);
 }
 
 #[test]
 fn univariate_trains_and_exports() {
-    check_task(Task::Univariate, 60);
+    check_task(Task::UNIVARIATE, 60);
 }
 
 #[test]
 fn the_seed_recipe_carries_state_and_lowers_the_loss() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = common::small_config(Task::EchoWhole, dir.path(), 0).with_seed_recipe();
+    let mut config =
+        common::small_config(Task::from(Echo::Whole), dir.path(), 0).with_seed_recipe();
     assert_eq!(config.max_steps, 1_500, "500 sequences of 3 batches of 7");
     config.max_steps = 60;
     config.eval_every = 60;

@@ -63,7 +63,10 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                 let direction = Direction::new(&layer, w);
                 *h = [V::default(); H];
                 *c = [V::default(); H];
-                for k in 0..steps.min(T) {
+                // The runner checks `steps <= T`; rows are taken with
+                // `get` all the same, so no index can panic.
+                let steps = steps.min(T);
+                for k in 0..steps {
                     let t = if dir == 0 { k } else { steps - 1 - k };
                     let x = match (l, source) {
                         (0, Source::Window(window)) => {
@@ -74,12 +77,13 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                         (0, Source::Context(width)) => {
                             StepInput::Vector(src.first().map_or(&[], |r| row(r, width)))
                         }
-                        _ => StepInput::Vector(row(&src[t], prev_width)),
+                        _ => StepInput::Vector(src.get(t).map_or(&[], |r| row(r, prev_width))),
                     };
                     K::step(&direction, x, scale, h, c, scratch.as_mut_slice());
-                    if let Some(out) = dst[t].as_flattened_mut().get_mut(dir * u..(dir + 1) * u) {
-                        out.copy_from_slice(&h[..u]);
-                    }
+                    // This direction's half of the output row: `u` values.
+                    let out = dst.get_mut(t).map_or(&mut [][..], |r| r.as_flattened_mut());
+                    let half = out.iter_mut().skip(dir * u).take(u);
+                    half.zip(h.iter()).for_each(|(o, v)| *o = *v);
                 }
             }
             cur = 1 - cur;

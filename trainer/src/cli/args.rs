@@ -43,7 +43,10 @@ pub const MAX_WINDOWS: usize = 100_000;
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// The task (echo-index, echo-index-100, echo-whole, echo-partial,
-    /// echo-partial-3/4/5, echo-lag, univariate).
+    /// echo-partial-3/4/5, echo-lag, univariate). An echo task's name
+    /// with `-linear` reads one number per step and answers a rounded
+    /// regression value; with `-linear-classify`, one number per step and
+    /// a class (echo-whole-linear, echo-lag-linear-classify, ...).
     #[arg(long, default_value = "echo-whole")]
     pub task: Task,
     /// Model file to write (default: models/TASK.elsm); an existing

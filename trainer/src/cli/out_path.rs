@@ -61,11 +61,12 @@ pub fn prepare(model: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::task::Echo;
 
     #[test]
     fn a_directory_receives_the_task_file() {
         let dir = tempfile::tempdir().unwrap();
-        let task = Task::EchoWhole;
+        let task = Task::from(Echo::Whole);
         assert_eq!(
             resolve(Some(dir.path()), task),
             dir.path().join("echo-whole.elsm")

@@ -17,7 +17,7 @@ use crate::checkpoint::Checkpoints;
 use crate::export::write_atomically;
 use crate::metrics::{self, Marks};
 use crate::pipeline::{quantise_and_verify, Report};
-use crate::task::Task;
+use crate::task::Echo;
 use crate::train::{beside, train, Diverged, Progress, Recipe, StopReason, TrainConfig};
 
 /// What `train --json` prints.
@@ -51,7 +51,7 @@ const TRAINING_MEMORY: usize = 1 << 30;
 /// The training configuration `args` ask for, checked.
 fn config(args: &TrainArgs, out: &Path) -> Result<TrainConfig> {
     let task = args.task;
-    if task == Task::EchoLag && args.bidirectional {
+    if task.echo == Echo::Lag && args.bidirectional {
         return Err(Usage(
             "echo-lag streams one value at a time: it cannot be --bidirectional".into(),
         )

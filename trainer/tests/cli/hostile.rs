@@ -298,9 +298,9 @@ fn a_model_labelled_for_another_task_is_an_error_not_a_crash() {
     for entry in fs::read_dir(models).unwrap() {
         let bytes = fs::read(entry.unwrap().path()).unwrap();
         let loaded = infer_nostd::Model::from_bytes(&bytes).unwrap();
-        for task in trainer::task::Task::NAMES {
+        for task in trainer::task::Task::names() {
             let mut desc = infer_host::describe(&loaded);
-            desc.label = task;
+            desc.label = &task;
             let path = dir.path().join("relabelled.elsm");
             fs::write(&path, infer_host::file::to_file_bytes(&desc).unwrap()).unwrap();
             let out = output(trainer(["eval", "--eval-windows", "20"]).arg(&path));

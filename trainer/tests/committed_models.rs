@@ -1,0 +1,48 @@
+//! Every committed model (tests/models/) on 10,000 fresh windows of the
+//! task its label names, as `trainer eval` scores it: the fixed engine
+//! agrees with the f32 reference on at least 99.99% of predictions, and
+//! each trained echo model is right on every one of them.
+
+use std::path::Path;
+
+use trainer::pipeline::evaluate_file;
+
+/// Fresh windows per model.
+const WINDOWS: usize = 10_000;
+/// Seed of those windows: not the trainer's verification seed.
+const SEED: u64 = 0x00C0_FFEE;
+
+#[test]
+fn every_committed_model_is_right_and_agrees_on_fresh_windows() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models");
+    let mut files: Vec<_> = std::fs::read_dir(models)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "elsm"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 11, "committed models: {files:?}");
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let (report, _) = evaluate_file(&bytes, SEED, WINDOWS).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        println!(
+            "{name}: {} float {:.4}% fixed {:.4}% agreement {:.4}% on {} windows",
+            report.task,
+            report.float_accuracy * 100.0,
+            report.fixed_accuracy * 100.0,
+            report.agreement * 100.0,
+            report.eval_windows
+        );
+        assert!(
+            report.agreement >= 0.9999,
+            "{name}: agreement {}",
+            report.agreement
+        );
+        if report.task != "univariate" {
+            assert!(report.eval_windows >= WINDOWS, "{name}: {report:?}");
+        }
+        assert_eq!(report.fixed_accuracy, 1.0, "{name}: {report:?}");
+        assert_eq!(report.float_accuracy, 1.0, "{name}: {report:?}");
+    }
+}
