@@ -121,7 +121,8 @@ pub const TASKS: [DeviceTask; 5] = [
 ];
 
 /// The published extensions' variants of the echo tasks, each a trained
-/// model committed under tests/models/ (stand-ins only keep the shape).
+/// model committed under tests/models/ (the parity test requires the
+/// file; the stand-in fields name only the nearest random topology).
 pub const VARIANTS: [DeviceTask; 6] = [
     // echo-partial at the smallest size that reaches 100.00%
     // (scripts/units-search.py): 14 KB, where the published 150 units

@@ -12,6 +12,7 @@ use crate::export::{float_model, quantise_model, write_atomically};
 use crate::model::Network;
 use crate::rng::{stream, Stream};
 use crate::score::{accuracy, agreement, breakdown, float_predictions, Breakdown};
+use crate::spec::HeadSpec;
 use crate::task::Task;
 use crate::train::samples_for;
 
@@ -163,9 +164,11 @@ pub fn export(
 
 /// `task`'s answers from a file's outputs (classes, or dequantised
 /// values): a rounding head's values rounded, as training scores them.
-fn answers(task: Task, mut outputs: Vec<f32>) -> Vec<f32> {
-    let head = task.seed_network().head;
-    outputs.iter_mut().for_each(|v| *v = head.answer(*v));
+pub fn answers(task: Task, mut outputs: Vec<f32>) -> Vec<f32> {
+    if task.rounds() {
+        let head = HeadSpec::rounded();
+        outputs.iter_mut().for_each(|v| *v = head.answer(*v));
+    }
     outputs
 }
 

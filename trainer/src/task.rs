@@ -173,6 +173,12 @@ impl Task {
         }
     }
 
+    /// Whether the head is a regression whose answers are rounded (the
+    /// linear framing).
+    pub fn rounds(self) -> bool {
+        self.framing == Framing::Linear
+    }
+
     /// Whether answers are classes (an argmax, or a rounded linear value)
     /// rather than real values.
     pub fn classifies(self) -> bool {
@@ -187,9 +193,10 @@ impl Task {
             Framing::OneHot => InputSpec::OneHot { classes },
             Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
         };
-        let head = match self.framing {
-            Framing::Linear => HeadSpec::rounded(),
-            _ => HeadSpec::classify(classes),
+        let head = if self.rounds() {
+            HeadSpec::rounded()
+        } else {
+            HeadSpec::classify(classes)
         };
         // Linear values are scaled to [0, 1] while training.
         let value_scale = match self.framing {

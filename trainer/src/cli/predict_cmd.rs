@@ -14,6 +14,8 @@ use super::model_file::read_model;
 use super::outcome::Outcome;
 use super::text::quote;
 use crate::engine::{Arithmetic, FileRunner};
+use crate::pipeline::{answers, file_task};
+use crate::task::Task;
 
 /// Bytes of one input line at most.
 pub const MAX_LINE_BYTES: usize = 1 << 16;
@@ -31,9 +33,12 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         Arithmetic::Fixed
     };
     let mut runner = FileRunner::new(&bytes, arithmetic)?;
+    // A model of a task with a rounding head (a linear echo) answers
+    // rounded values, as `eval` scores them.
+    let task = file_task(&bytes).ok();
     let mut answer = |n: usize, line: &str| -> Result<()> {
-        let text =
-            predict_line(&mut runner, line, args.json).with_context(|| format!("window {n}"))?;
+        let text = predict_line(&mut runner, task, line, args.json)
+            .with_context(|| format!("window {n}"))?;
         console::out(text)
     };
     if args.windows.is_empty() {
@@ -51,8 +56,14 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// One window's output line: the predictions, or with `json` its JSON object.
-fn predict_line(runner: &mut FileRunner, line: &str, json: bool) -> Result<String> {
+/// One window's output line: the predictions (as `task` answers them,
+/// when the model's label names one), or with `json` its JSON object.
+fn predict_line(
+    runner: &mut FileRunner,
+    task: Option<Task>,
+    line: &str,
+    json: bool,
+) -> Result<String> {
     let model = runner.model().clone();
     let window = parse_window(line, model.input())?;
     check_window(&model, &window)?;
@@ -65,7 +76,11 @@ fn predict_line(runner: &mut FileRunner, line: &str, json: bool) -> Result<Strin
         let top = Some(logits.chunks(rows).map(top_classes).collect());
         return Ok(serde_json::to_string(&Prediction { predictions, top })?);
     }
-    let predictions = runner.predict(&window)?;
+    let mut predictions = runner.predict(&window)?;
+    let rounds = task.is_some_and(Task::rounds);
+    if let Some(task) = task {
+        predictions = answers(task, predictions);
+    }
     if json {
         return Ok(serde_json::to_string(&Prediction {
             predictions,
@@ -75,7 +90,7 @@ fn predict_line(runner: &mut FileRunner, line: &str, json: bool) -> Result<Strin
     let text: Vec<String> = predictions
         .iter()
         .map(|v| {
-            if classify {
+            if classify || rounds {
                 format!("{v}")
             } else {
                 format!("{v:.3}")

@@ -61,6 +61,25 @@ fn predict_echoes_windows_from_arguments_and_stdin() {
 }
 
 #[test]
+fn a_linear_echo_answers_its_values_rounded() {
+    // The committed echo-whole-linear model: one number per step in, a
+    // regression value per step out, answered rounded, as eval scores it.
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models/echo-whole-linear.elsm");
+    let out = succeeds(trainer(["predict"]).arg(&model).arg("3 14 15 92 65"));
+    assert_eq!(stdout(&out), "3 14 15 92 65\n");
+    let out = succeeds(
+        trainer(["predict", "--json"])
+            .arg(&model)
+            .arg("0 99 50 7 42"),
+    );
+    assert_eq!(
+        json(&out)["predictions"],
+        serde_json::json!([0.0, 99.0, 50.0, 7.0, 42.0])
+    );
+}
+
+#[test]
 fn predict_json_lists_the_top_classes_of_every_step() {
     let out = succeeds(trainer(["predict", "--json"]).arg(model()).arg("3 1 4 1 5"));
     let window = json(&out);
