@@ -241,6 +241,8 @@ impl OwnedModel {
                 bias: &self.head_bias,
                 output_scale: 1.0 / 1024.0,
             },
+            // Masked, so inputs at the extremes are pad steps too.
+            mask: Some(if s.one_hot.is_some() { -1 } else { i16::MIN }),
         }
     }
 }
@@ -515,6 +517,7 @@ fn one_layer_file(layer: LstmLayer, outputs: Outputs<Stack>, head: Head) -> Vec<
         encoder: [layer].into_iter().collect(),
         outputs,
         head,
+        mask: None,
     };
     to_file_bytes(&desc).unwrap()
 }

@@ -188,14 +188,12 @@ impl<'s> Script<'s> {
 
     /// One input value: one-hot values are usually in range (one byte
     /// modulo the class count); `0xFF` escapes to a raw i16, as do all
-    /// dense values.
-    fn value(&mut self, input: &Input) -> i16 {
-        match *input {
-            Input::OneHot { classes } => match self.byte() {
-                0xFF => self.i16(),
-                b => (u16::from(b) % classes.max(1)) as i16,
-            },
-            Input::Dense { .. } => self.i16(),
+    /// dense values but `0xFE`, which is a masked model's pad value.
+    fn value(&mut self, model: &Model<'_>) -> i16 {
+        match (model.input(), self.byte(), model.mask()) {
+            (_, 0xFE, Some(pad)) => pad,
+            (Input::OneHot { .. }, 0xFF, _) | (Input::Dense { .. }, _, _) => self.i16(),
+            (Input::OneHot { classes }, b, _) => (u16::from(b) % classes.max(1)) as i16,
         }
     }
 
@@ -217,7 +215,7 @@ impl<'s> Script<'s> {
             return None;
         }
         self.macs_left -= cost;
-        Some((0..len).map(|_| self.value(&model.input())).collect())
+        Some((0..len).map(|_| self.value(model)).collect())
     }
 
     /// A step of the width the model takes, or (rarely) one value short
@@ -228,7 +226,7 @@ impl<'s> Script<'s> {
             0xFF => model.step_width() - 1,
             _ => model.step_width(),
         };
-        (0..width).map(|_| self.value(&model.input())).collect()
+        (0..width).map(|_| self.value(model)).collect()
     }
 }
 
@@ -250,7 +248,9 @@ fn window_error<K: Kernel, const H: usize, const L: usize, const T: usize>(
         return Some(Error::WindowLength);
     }
     let out_of_range = match d.input {
-        Input::OneHot { classes } => window.iter().any(|&v| v < 0 || v as u16 >= classes),
+        Input::OneHot { classes } => window
+            .iter()
+            .any(|&v| (v < 0 || v as u16 >= classes) && d.mask != Some(v)),
         Input::Dense { .. } => false,
     };
     out_of_range.then_some(Error::InputOutOfRange)

@@ -94,6 +94,8 @@ fn model(rng: &mut StdRng, c: &Case) -> FloatModel {
         },
         head_weights: weights(rng, rows * head_in),
         head_bias: weights(rng, rows),
+        // Masks in the bidirectional cases: one one-hot, one dense.
+        masked: c.bidirectional,
     }
 }
 
@@ -104,6 +106,14 @@ fn variants(d: &FileDesc, seen: &mut BTreeSet<String>) {
         Input::Dense { .. } => "dense".into(),
     });
     seen.insert(format!("{:?}", d.head.kind));
+    seen.insert(
+        if d.mask.is_some() {
+            "masked"
+        } else {
+            "unmasked"
+        }
+        .into(),
+    );
     seen.insert(format!("head {:?}", d.head.dense.precision));
     let decoder = match &d.outputs {
         Outputs::LastStep => {
@@ -232,6 +242,8 @@ fn the_device_decodes_what_the_host_encodes_field_for_field() {
         "Regress",
         "Int8",
         "Int16",
+        "masked",
+        "unmasked",
     ] {
         assert!(seen.contains(variant), "no case covers {variant}: {seen:?}");
     }

@@ -115,4 +115,5 @@ details! {
     TooManyFeatures => "more input features than the engine holds",
     WindowTooLong => "window longer than the sequence buffer",
     DecoderTooLong => "decoder longer than the sequence buffer",
+    PadValue => "pad value that is also a one-hot class",
 }

@@ -41,9 +41,10 @@ use serde::{Deserialize, Serialize};
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"ELSM";
 /// The format version this engine writes and reads.
-/// Version 2: row groups and unit-major LSTM rows (version 1 stored rows
-/// plainly, gate by gate).
-pub const FORMAT_VERSION: u16 = 2;
+/// Version 3: [`ModelDesc::mask`] (a pad value for masked steps), after
+/// the head. Version 2: row groups and unit-major LSTM rows (version 1
+/// stored rows plainly, gate by gate).
+pub const FORMAT_VERSION: u16 = 3;
 /// Bytes before the postcard payload: magic then version.
 pub const HEADER_LEN: usize = 6;
 /// Most LSTM layers one stack may hold in a file.
@@ -327,4 +328,11 @@ pub struct ModelDesc<'a, S> {
     /// The dense head.
     #[cfg_attr(feature = "serde", serde(borrow))]
     pub head: Head<'a>,
+    /// The pad value of masked steps, if the model has a mask: a timestep
+    /// whose every value is this (a class index of one-hot input, which
+    /// must then lie outside `0..classes`; a quantised value of dense
+    /// input) is masked, as Keras' `Masking` does: every layer's state
+    /// passes through it unchanged, and an output taken at it is that of
+    /// the step before (the head over the unchanged hidden state).
+    pub mask: Option<i16>,
 }

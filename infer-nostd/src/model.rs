@@ -41,6 +41,10 @@ impl<'a> Decode<'a> for ModelDesc<'a, Layers<'a>> {
                 },
             },
             head: Head::decode(r)?,
+            mask: match r.is_some()? {
+                true => Some(r.i16()?),
+                false => None,
+            },
         })
     }
 }
@@ -73,6 +77,20 @@ impl<'a> Model<'a> {
         let model = Model { desc };
         validate(&model)?;
         Ok(model)
+    }
+
+    /// The pad value of masked steps, if the model has a mask (see
+    /// [`ModelDesc::mask`]).
+    pub fn mask(&self) -> Option<i16> {
+        self.desc.mask
+    }
+
+    /// Whether `step` (one timestep's values) is a masked step: the model
+    /// has a mask and every value is its pad value.
+    pub fn is_pad(&self, step: &[i16]) -> bool {
+        self.desc
+            .mask
+            .is_some_and(|pad| !step.is_empty() && step.iter().all(|&v| v == pad))
     }
 
     /// The whole description, its stacks as [`Layers`].
@@ -134,14 +152,22 @@ impl<'a> Model<'a> {
 
     /// Quantises one real dense input value to the model's input scale
     /// (round half away from zero, saturating). One-hot models return the
-    /// value truncated to an index.
+    /// value truncated to an index. A masked dense model quantises NaN to
+    /// its pad value, and no real value to it (saturating one above).
     pub fn quantise_input(&self, x: f32) -> i16 {
-        let q = match self.desc.input {
-            Input::Dense { scale, .. } => x / scale,
-            Input::OneHot { .. } => x,
+        let (q, pad) = match self.desc.input {
+            Input::Dense { scale, .. } => (x / scale, self.desc.mask),
+            Input::OneHot { .. } => (x, None),
         };
+        if let (Some(pad), true) = (pad, x.is_nan()) {
+            return pad;
+        }
         let r = if q >= 0.0 { q + 0.5 } else { q - 0.5 };
-        r.clamp(i16::MIN as f32, i16::MAX as f32) as i16
+        let v = r.clamp(i16::MIN as f32, i16::MAX as f32) as i16;
+        match pad {
+            Some(pad) if v == pad => v.checked_add(1).unwrap_or(v - 1),
+            _ => v,
+        }
     }
 
     /// The real value of a raw head output (a regression prediction).
@@ -324,6 +350,11 @@ fn validate(model: &Model) -> Result<(), Error> {
     let first_cols = match d.input {
         Input::OneHot { classes } => {
             check(classes >= 1, Error::Shape(Detail::NoClasses))?;
+            // A pad value must not be a class.
+            check(
+                d.mask.is_none_or(|pad| pad < 0 || pad as u16 >= classes),
+                Error::Parameter(Detail::PadValue),
+            )?;
             classes as usize
         }
         Input::Dense { features, scale } => {

@@ -108,6 +108,12 @@ impl<'a> Reader<'a> {
         Ok(self.varint(32)? as u32)
     }
 
+    /// An `i16` (zigzag encoded: 0, -1, 1, -2, ...).
+    pub(crate) fn i16(&mut self) -> Result<i16, Bad> {
+        let z = self.varint(16)? as u16;
+        Ok((z >> 1) as i16 ^ -((z & 1) as i16))
+    }
+
     /// An enum's variant index, refused unless below `variants`.
     pub(crate) fn variant(&mut self, variants: u32) -> Result<u32, Bad> {
         match self.u32()? {

@@ -101,6 +101,7 @@ fn agree_everywhere(bytes: &[u8]) {
                     },
                 },
                 head: d.head,
+                mask: d.mask,
             })
         });
     }

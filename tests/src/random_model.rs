@@ -157,6 +157,7 @@ pub fn random_model(
         head_kind,
         head_weights: rng.vec(head_rows * units, a),
         head_bias: rng.vec(head_rows, 0.1),
+        masked: false,
     }
 }
 

@@ -233,6 +233,7 @@ pub fn model_file(
             bias: &bias,
             output_scale: output_scale as f32,
         },
+        mask: model.pad_value(),
     };
     to_file_bytes(&desc).ok()
 }

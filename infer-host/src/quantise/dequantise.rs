@@ -118,5 +118,8 @@ pub fn dequantise(model: &Model) -> FloatModel {
         head_bias: (0..head.dense.rows as usize)
             .map(|r| le_i32(head.bias, r) as f32 * head.output_scale)
             .collect(),
+        // The quantiser's pad values (`FloatModel::pad_value`) are the
+        // ones a float model can name.
+        masked: model.mask().is_some(),
     }
 }

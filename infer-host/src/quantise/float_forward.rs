@@ -66,11 +66,14 @@ fn matvec(w: &[f32], x: &[f32], out: &mut [f32]) {
     }
 }
 
-/// One direction over a sequence, in the order given; returns each step's h.
+/// One direction over a sequence, in the order given; returns each step's
+/// h. A `masked` step leaves the state, and its output is the state's.
+#[allow(clippy::too_many_arguments)]
 fn run_direction(
     layer: &FloatLayer,
     w: &FloatLstmWeights,
     xs: &[Vec<f32>],
+    masked: &[bool],
     order: impl Iterator<Item = usize>,
     one_hot: bool,
     ranges: &mut Ranges,
@@ -91,6 +94,10 @@ fn run_direction(
     let mut input_part: Option<(usize, Vec<f32>)> = None;
     let mut first = true;
     for t in order {
+        if masked.get(t) == Some(&true) {
+            out[t] = h.clone();
+            continue;
+        }
         let mut z = match &input_part {
             Some((prev, part)) if xs[*prev] == xs[t] => part.clone(),
             _ => {
@@ -126,10 +133,12 @@ fn run_direction(
     out
 }
 
-/// Runs a stack; returns every step's output and the final output.
+/// Runs a stack, `masked` steps masked in every layer; returns every
+/// step's output and the final output.
 fn run_stack(
     stack: &[FloatLayer],
     mut xs: Vec<Vec<f32>>,
+    masked: &[bool],
     mut one_hot: bool,
     ranges: &mut Ranges,
     first_index: usize,
@@ -141,6 +150,7 @@ fn run_stack(
             layer,
             &layer.forward,
             &xs,
+            masked,
             0..n,
             one_hot,
             ranges,
@@ -153,6 +163,7 @@ fn run_stack(
                     layer,
                     bw,
                     &xs,
+                    masked,
                     (0..n).rev(),
                     one_hot,
                     ranges,
@@ -188,11 +199,13 @@ pub fn layer_count(model: &FloatModel) -> usize {
 pub fn forward(model: &FloatModel, window: &[f32], ranges: &mut Ranges) -> Vec<Vec<f32>> {
     let width = model.input_width().max(1);
     let xs: Vec<Vec<f32>> = window.chunks(width).map(|c| c.to_vec()).collect();
+    let masked: Vec<bool> = xs.iter().map(|x| model.is_pad(x)).collect();
     if matches!(model.input, FloatInput::Dense { .. }) {
+        // NaN (a pad) is no magnitude: `max` keeps the other side.
         window.iter().for_each(|&v| bump(&mut ranges.input, v));
     }
     let one_hot = matches!(model.input, FloatInput::OneHot { .. });
-    let (seq, last) = run_stack(&model.encoder, xs, one_hot, ranges, 0);
+    let (seq, last) = run_stack(&model.encoder, xs, &masked, one_hot, ranges, 0);
     let outputs = match &model.outputs {
         FloatOutputs::LastStep => vec![last],
         FloatOutputs::EveryStep => seq,
@@ -200,6 +213,7 @@ pub fn forward(model: &FloatModel, window: &[f32], ranges: &mut Ranges) -> Vec<V
             run_stack(
                 decoder,
                 vec![last; *steps],
+                &[],
                 false,
                 ranges,
                 model.encoder.len(),

@@ -81,9 +81,31 @@ pub struct FloatModel {
     pub head_weights: Vec<f32>,
     /// Head biases.
     pub head_bias: Vec<f32>,
+    /// Whether the model masks pad steps (Keras `Masking`): a one-hot step
+    /// holding the reserved class `classes` (one past the last), or a
+    /// dense step of NaNs. The file states the pad value the engine sees
+    /// (`classes`, or `i16::MIN` for dense input).
+    pub masked: bool,
 }
 
 impl FloatModel {
+    /// Whether `step` (one timestep's raw values) is a pad step.
+    pub fn is_pad(&self, step: &[f32]) -> bool {
+        self.masked
+            && match self.input {
+                FloatInput::OneHot { classes } => step.first() == Some(&(classes as f32)),
+                FloatInput::Dense { .. } => !step.is_empty() && step.iter().all(|v| v.is_nan()),
+            }
+    }
+
+    /// The pad value the file states for a masked model.
+    pub fn pad_value(&self) -> Option<i16> {
+        self.masked.then_some(match self.input {
+            FloatInput::OneHot { classes } => classes as i16,
+            FloatInput::Dense { .. } => i16::MIN,
+        })
+    }
+
     /// Values a window of `steps` timesteps holds.
     pub fn input_width(&self) -> usize {
         match self.input {

@@ -3,7 +3,7 @@
 //! sequence buffers of `T` steps. Each layer is decoded once per window,
 //! when its turn comes.
 
-use super::input::encoder_input;
+use super::input::{encoder_input, is_pad_step};
 use super::state::{row, State};
 use crate::kernel::{Direction, Kernel, StepInput};
 use crate::layers::Layers;
@@ -68,18 +68,28 @@ impl<V: Copy + Default, const H: usize, const L: usize, const T: usize> State<V,
                 let steps = steps.min(T);
                 for k in 0..steps {
                     let t = if dir == 0 { k } else { steps - 1 - k };
-                    let x = match (l, source) {
-                        (0, Source::Window(window)) => {
-                            encoder_input::<K>(d, &direction, window, t, cache.as_flattened_mut())
-                        }
-                        // The context waits in row 0 of buffer 0, which is
-                        // `src` (unwritten) while layer 0 runs.
-                        (0, Source::Context(width)) => {
-                            StepInput::Vector(src.first().map_or(&[], |r| row(r, width)))
-                        }
-                        _ => StepInput::Vector(src.get(t).map_or(&[], |r| row(r, prev_width))),
-                    };
-                    K::step(&direction, x, scale, h, c, scratch.as_mut_slice());
+                    // A masked step (of the window, so of every layer)
+                    // leaves the state, and the output is the state's.
+                    let masked =
+                        matches!(source, Source::Window(window) if is_pad_step(d, window, t));
+                    if !masked {
+                        let x = match (l, source) {
+                            (0, Source::Window(window)) => encoder_input::<K>(
+                                d,
+                                &direction,
+                                window,
+                                t,
+                                cache.as_flattened_mut(),
+                            ),
+                            // The context waits in row 0 of buffer 0, which
+                            // is `src` (unwritten) while layer 0 runs.
+                            (0, Source::Context(width)) => {
+                                StepInput::Vector(src.first().map_or(&[], |r| row(r, width)))
+                            }
+                            _ => StepInput::Vector(src.get(t).map_or(&[], |r| row(r, prev_width))),
+                        };
+                        K::step(&direction, x, scale, h, c, scratch.as_mut_slice());
+                    }
                     // This direction's half of the output row: `u` values.
                     let out = dst.get_mut(t).map_or(&mut [][..], |r| r.as_flattened_mut());
                     let half = out.iter_mut().skip(dir * u).take(u);

@@ -36,3 +36,9 @@ pub(super) fn encoder_input<'x, K: Kernel>(
         }
     }
 }
+
+/// Whether timestep `t` of `window` is a pad step of the masked model `d`.
+pub(super) fn is_pad_step(d: &Model, window: &[i16], t: usize) -> bool {
+    let w = d.step_width();
+    d.mask().is_some() && window.get(t * w..(t + 1) * w).is_some_and(|s| d.is_pad(s))
+}

@@ -70,7 +70,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     }
 
     /// Predicts one window: `window` holds one class index per timestep
-    /// (one-hot input) or `features` quantised values per timestep (dense).
+    /// (one-hot input) or `features` quantised values per timestep (dense);
+    /// in a masked model, pad steps ([`Model::is_pad`]) are masked.
     /// Writes one value per output step into `out`: the class (argmax,
     /// lowest index on ties) or, for regression, the raw output (see
     /// [`Model::dequantise_output`]). Returns the number of output steps.
@@ -120,7 +121,8 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// Streams one timestep (`step`: one class index, or `features` values)
     /// through the model and returns that step's prediction, as
     /// [`predict`](Self::predict) would for the window of every step pushed
-    /// since the last [`reset`](Self::reset).
+    /// since the last [`reset`](Self::reset). A pad step of a masked model
+    /// ([`Model::is_pad`]) leaves the state as it is and answers from it.
     pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
         let head = *self.model.head();
         let mut pred = 0;
@@ -282,10 +284,15 @@ fn head_prediction<K: Kernel>(
     }
 }
 
-/// Refuses one-hot values outside `0..classes`.
+/// Refuses one-hot values outside `0..classes`, but for the pad value of
+/// a masked model (a one-hot step is one value, so a pad step).
 fn check_input_range(d: &Model, values: &[i16]) -> Result<(), Error> {
     match d.input() {
-        Input::OneHot { classes } if values.iter().any(|&v| v < 0 || v as u16 >= classes) => {
+        Input::OneHot { classes }
+            if values
+                .iter()
+                .any(|&v| (v < 0 || v as u16 >= classes) && d.mask() != Some(v)) =>
+        {
             Err(Error::InputOutOfRange)
         }
         _ => Ok(()),

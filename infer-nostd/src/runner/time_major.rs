@@ -2,7 +2,7 @@
 //! every layer, so only one hidden and cell vector per layer is kept, and
 //! a stream is the same code, one step at a time.
 
-use super::input::{encoder_input, input_scale};
+use super::input::{encoder_input, input_scale, is_pad_step};
 use super::state::{prefix, Padded, State};
 use crate::kernel::{Direction, Kernel, StepInput};
 use crate::layers::Layers;
@@ -90,7 +90,8 @@ impl<'a, const L: usize> Forward<'a, L> {
     }
 
     /// Timestep `t` of `window` through the stack as the encoder, in the
-    /// state of `st`; returns the index of the last layer.
+    /// state of `st`; returns the index of the last layer. A pad step
+    /// changes no state.
     pub(super) fn encoder_step<K: Kernel, const H: usize, const T: usize>(
         &self,
         d: &Model,
@@ -101,6 +102,9 @@ impl<'a, const L: usize> Forward<'a, L> {
         let Some(first) = self.first() else {
             return 0;
         };
+        if is_pad_step(d, window, t) {
+            return self.len() - 1;
+        }
         let State {
             h,
             c,
