@@ -123,7 +123,7 @@ pub const TASKS: [DeviceTask; 5] = [
 /// The published extensions' variants of the echo tasks, each a trained
 /// model committed under tests/models/ (the parity test requires the
 /// file; the stand-in fields name only the nearest random topology).
-pub const VARIANTS: [DeviceTask; 6] = [
+pub const VARIANTS: [DeviceTask; 7] = [
     // echo-partial at the smallest size that reaches 100.00%
     // (scripts/units-search.py): 14 KB, where the published 150 units
     // take 367 KB, more than a Cortex-M0's 256 KiB of flash.
@@ -159,6 +159,15 @@ pub const VARIANTS: [DeviceTask; 6] = [
         topology: Topology::ManyToOne,
         units: 25,
         classes: 10,
+        window: 5,
+    },
+    // The masked framing: windows reaching before the sequence, padded.
+    DeviceTask {
+        name: "echo-whole-masked",
+        mode: Mode::Windows,
+        topology: Topology::ManyToMany,
+        units: 20,
+        classes: 100,
         window: 5,
     },
     DeviceTask {
@@ -259,9 +268,10 @@ impl DeviceTask {
                 w => w as usize,
             },
         };
-        let width = steps * model.step_width();
+        let step_width = model.step_width();
+        let width = steps * step_width;
         let mut rng = Rng::new(seed);
-        let values = (0..records * width)
+        let mut values: Vec<i16> = (0..records * width)
             .map(|_| match model.desc().input {
                 Input::OneHot { classes } => rng.below(classes as usize) as i16,
                 // A linear echo reads raw integers; other dense inputs
@@ -272,6 +282,18 @@ impl DeviceTask {
                 Input::Dense { .. } => model.quantise_input(rng.uniform(0.5) + 0.5),
             })
             .collect();
+        // A masked model's windows start with 0 to `steps - 1` pad steps
+        // (the masked framing's first rows); a stream has one pad step in
+        // every seven.
+        if let Some(pad) = model.mask() {
+            for (r, record) in values.chunks_mut(width).enumerate() {
+                let pads = match self.mode {
+                    Mode::Windows => r % steps,
+                    Mode::Stream => usize::from(r % 7 == 3),
+                };
+                record[..pads * step_width].fill(pad);
+            }
+        }
         Inputs {
             mode: self.mode,
             width,

@@ -32,6 +32,10 @@ pub struct Batch {
     /// Output steps before this one are not scored (echo-lag's step 0 has no
     /// previous value).
     pub first_scored: usize,
+    /// Per sample and output step (sample-major), whether the target is a
+    /// pad's (the masked framing): left out of every score and of the
+    /// loss. Empty when no target is.
+    pub pads: Vec<bool>,
     /// Input values.
     pub inputs: Inputs,
     /// Target values.
@@ -52,9 +56,22 @@ impl Batch {
         }
     }
 
-    /// Scored predictions per sample.
+    /// Output steps per sample from `first_scored` on (the scored ones,
+    /// and pads' among them).
     pub fn scored_per_sample(&self) -> usize {
         self.out_steps - self.first_scored
+    }
+
+    /// For every output step from `first_scored` on, sample-major, whether
+    /// it counts (its target is not a pad's).
+    pub fn counted(&self) -> Vec<bool> {
+        let per = self.scored_per_sample();
+        (0..self.samples * per)
+            .map(|i| {
+                let at = (i / per) * self.out_steps + self.first_scored + i % per;
+                !self.pads.get(at).copied().unwrap_or(false)
+            })
+            .collect()
     }
 
     /// The samples `samples` (indices, in that order) as a batch of their own.
@@ -75,10 +92,15 @@ impl Batch {
             Targets::Classes(v) => Targets::Classes(rows(v, samples, o)),
             Targets::Values(v) => Targets::Values(rows(v, samples, o)),
         };
+        let pads = match self.pads.is_empty() {
+            true => Vec::new(),
+            false => rows(&self.pads, samples, o),
+        };
         Batch {
             samples: samples.len(),
             inputs,
             targets,
+            pads,
             ..*self
         }
     }
@@ -97,10 +119,15 @@ impl Batch {
             Targets::Classes(v) => Targets::Classes(v[range.start * o..range.end * o].to_vec()),
             Targets::Values(v) => Targets::Values(v[range.start * o..range.end * o].to_vec()),
         };
+        let pads = match self.pads.is_empty() {
+            true => Vec::new(),
+            false => self.pads[range.start * o..range.end * o].to_vec(),
+        };
         Batch {
             samples: range.len(),
             inputs,
             targets,
+            pads,
             ..*self
         }
     }

@@ -15,6 +15,22 @@ pub fn sliding_windows(seq: &[u32], width: usize) -> impl Iterator<Item = &[u32]
     seq.windows(width)
 }
 
+/// The masked framing of sliding windows: the window of `width` values
+/// ending at each position `t` of `seq`, for every `t`; the first
+/// `width - 1` windows reach before the sequence, and their missing
+/// values are `pad`. (The plain framing, [`sliding_windows`], drops them.)
+pub fn padded_windows(seq: &[u32], width: usize, pad: u32) -> Vec<Vec<u32>> {
+    (0..seq.len())
+        .map(|t| {
+            let missing = (width - 1).saturating_sub(t);
+            let start = (t + 1).saturating_sub(width);
+            std::iter::repeat_n(pad, missing)
+                .chain(seq[start..=t].iter().copied())
+                .collect()
+        })
+        .collect()
+}
+
 /// The published echo-lag framing: row `t` is the window of the `width`
 /// values ending at position `t` (`seq[t + 1 - width..=t]`), for
 /// `t = width..seq.len()`, and its target is `seq[t - 1]`.
@@ -51,6 +67,19 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+
+    #[test]
+    fn padded_windows_keep_the_first_rows() {
+        let seq = [1, 2, 3, 4, 5, 6];
+        let w = padded_windows(&seq, 3, 9);
+        assert_eq!(w.len(), 6);
+        assert_eq!(w[0], [9, 9, 1]);
+        assert_eq!(w[1], [9, 1, 2]);
+        assert_eq!(w[2], [1, 2, 3]);
+        // The windows past the padded ones are the plain framing's.
+        let plain: Vec<&[u32]> = sliding_windows(&seq, 3).collect();
+        assert_eq!(w[2..], plain[..]);
+    }
 
     #[test]
     fn sequences_are_in_range_and_reproducible() {

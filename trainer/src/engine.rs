@@ -114,9 +114,12 @@ impl<'a> FileRunner<'a> {
     }
 
     /// Predictions for every scored step of every sample of `batch`,
-    /// sample-major, as [`crate::score`] expects.
+    /// sample-major, as [`crate::score`] expects (a pad's target is no
+    /// scored step).
     pub fn predictions(&mut self, batch: &Batch) -> Result<Vec<f32>> {
         let mut all = Vec::with_capacity(batch.samples * batch.scored_per_sample());
+        let counted = batch.counted();
+        let per = batch.scored_per_sample();
         for i in 0..batch.samples {
             let steps = self.predict(&batch.raw_input(i))?;
             if steps.len() != batch.out_steps {
@@ -126,7 +129,9 @@ impl<'a> FileRunner<'a> {
                     batch.out_steps
                 );
             }
-            all.extend_from_slice(&steps[batch.first_scored..]);
+            let sample = counted.get(i * per..(i + 1) * per).unwrap_or(&[]);
+            let scored = steps[batch.first_scored..].iter().zip(sample);
+            all.extend(scored.filter_map(|(&p, &c)| c.then_some(p)));
         }
         Ok(all)
     }

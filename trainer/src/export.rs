@@ -101,7 +101,7 @@ pub fn float_model(network: &Network, label: &str, window: usize) -> FloatModel 
         head_kind,
         head_weights,
         head_bias: head_bias.iter().map(|b| b * output_scale).collect(),
-        masked: false,
+        masked: spec.masked,
     }
 }
 

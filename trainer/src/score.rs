@@ -26,7 +26,8 @@ fn same(a: f32, b: f32, classify: bool) -> bool {
 }
 
 /// Calls `f` with the head outputs of every scored step of `batch`
-/// (sample-major), running `model` (without autodiff) in chunks.
+/// (sample-major; a pad's target is no scored step), running `model`
+/// (without autodiff) in chunks.
 fn for_each_scored(model: &Network, batch: &Batch, mut f: impl FnMut(&[f32])) {
     let device = model.head.weight.val().device();
     for start in (0..batch.samples).step_by(CHUNK) {
@@ -35,7 +36,11 @@ fn for_each_scored(model: &Network, batch: &Batch, mut f: impl FnMut(&[f32])) {
         let out = scored(out, &chunk);
         let [_, _, width] = out.dims();
         let values: Vec<f32> = out.into_data().try_to_vec::<f32>().expect("f32 outputs");
-        values.chunks(width).for_each(&mut f);
+        values
+            .chunks(width)
+            .zip(chunk.counted())
+            .filter(|(_, counted)| *counted)
+            .for_each(|(row, _)| f(row));
     }
 }
 
@@ -64,11 +69,23 @@ pub fn float_predictions(network: &Network, batch: &Batch) -> Vec<f32> {
     all
 }
 
-/// The scored targets of `batch` as predictions, and whether they are classes.
+/// The scored targets of `batch` as predictions (pads' left out), and
+/// whether they are classes.
 fn targets(batch: &Batch) -> (Vec<f32>, bool) {
+    let counted = batch.counted();
+    let keep = |values: Vec<f32>| -> Vec<f32> {
+        values
+            .into_iter()
+            .zip(&counted)
+            .filter_map(|(v, &c)| c.then_some(v))
+            .collect()
+    };
     match &batch.targets {
-        Targets::Classes(t) => (scored_targets(t, batch).map(|&v| v as f32).collect(), true),
-        Targets::Values(t) => (scored_targets(t, batch).copied().collect(), false),
+        Targets::Classes(t) => (
+            keep(scored_targets(t, batch).map(|&v| v as f32).collect()),
+            true,
+        ),
+        Targets::Values(t) => (keep(scored_targets(t, batch).copied().collect()), false),
     }
 }
 
@@ -164,8 +181,13 @@ pub fn breakdown(predictions: &[f32], batch: &Batch) -> Breakdown {
     let mut right = vec![0usize; per_sample];
     let mut seen = vec![0usize; per_sample];
     let mut pairs = std::collections::BTreeMap::<(u32, u32), usize>::new();
-    for (i, (&p, &t)) in predictions.iter().zip(&targets).enumerate() {
-        let position = i % per_sample;
+    // The output position of each scored prediction (pads' are none).
+    let positions = batch
+        .counted()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, counted)| counted.then_some(i % per_sample));
+    for ((&p, &t), position) in predictions.iter().zip(&targets).zip(positions) {
         seen[position] += 1;
         if same(p, t, classify) {
             right[position] += 1;

@@ -132,6 +132,10 @@ pub struct NetworkSpec {
     /// Dense inputs and regression targets are divided by this while
     /// training (export folds it into the weights); 1 for class data.
     pub value_scale: f32,
+    /// One-hot steps holding the pad class `classes` (one past the last)
+    /// are masked (Keras `Masking`): every encoder layer's state passes
+    /// through them unchanged. The file states the pad value.
+    pub masked: bool,
 }
 
 impl NetworkSpec {

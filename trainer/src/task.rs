@@ -27,7 +27,9 @@ use std::str::FromStr;
 use rand::Rng;
 
 use crate::batch::{Batch, Inputs, Targets};
-use crate::data::{lag_targets, random_sequence, sliding_windows, univariate_windows};
+use crate::data::{
+    lag_targets, padded_windows, random_sequence, sliding_windows, univariate_windows,
+};
 use crate::spec::{HeadSpec, InputSpec, LayerSpec, NetworkSpec, OutputSpec};
 
 /// Length of the random sequences echo-whole, echo-partial and echo-lag are
@@ -80,6 +82,11 @@ pub enum Framing {
     /// One number per step, as [`Framing::Linear`], and a classification
     /// head over the values.
     LinearClassify,
+    /// One-hot, keeping the windows that reach before the sequence (the
+    /// first rows, which the published framing drops): their missing
+    /// values are the pad class `classes` (one past the last), masked in
+    /// the network (Keras `Masking`) and in the loss. echo-whole only.
+    Masked,
 }
 
 impl Framing {
@@ -89,6 +96,7 @@ impl Framing {
             Framing::OneHot => "",
             Framing::Linear => "-linear",
             Framing::LinearClassify => "-linear-classify",
+            Framing::Masked => "-masked",
         }
     }
 }
@@ -159,7 +167,7 @@ impl Task {
         framings
             .iter()
             .flat_map(|f| ECHO_NAMES.iter().map(move |n| format!("{n}{}", f.suffix())))
-            .chain(std::iter::once("univariate".to_string()))
+            .chain(["echo-whole-masked".to_string(), "univariate".to_string()])
             .collect()
     }
 
@@ -190,7 +198,7 @@ impl Task {
     pub fn seed_network(self) -> NetworkSpec {
         let classes = self.classes() as usize;
         let input = match self.framing {
-            Framing::OneHot => InputSpec::OneHot { classes },
+            Framing::OneHot | Framing::Masked => InputSpec::OneHot { classes },
             Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
         };
         let head = if self.rounds() {
@@ -200,15 +208,17 @@ impl Task {
         };
         // Linear values are scaled to [0, 1] while training.
         let value_scale = match self.framing {
-            Framing::OneHot => 1.0,
+            Framing::OneHot | Framing::Masked => 1.0,
             Framing::Linear | Framing::LinearClassify => (classes.max(2) - 1) as f32,
         };
+        let masked = self.framing == Framing::Masked;
         let network = |encoder: Vec<LayerSpec>, outputs: OutputSpec| NetworkSpec {
             input,
             encoder,
             outputs,
             head,
             value_scale,
+            masked,
         };
         match self.echo {
             Echo::Index { .. } => network(vec![LayerSpec::tanh(25)], OutputSpec::LastStep),
@@ -231,6 +241,7 @@ impl Task {
                 outputs: OutputSpec::LastStep,
                 head: HeadSpec::regress(),
                 value_scale: UNIVARIATE_SCALE,
+                masked: false,
             },
         }
     }
@@ -348,6 +359,17 @@ impl Task {
                     builder.push_window(&random_sequence(rng, WINDOW, classes));
                 }
             }
+            Echo::Whole | Echo::Partial { .. } if self.framing == Framing::Masked => {
+                while builder.samples < samples {
+                    let seq = random_sequence(rng, len, CLASSES);
+                    for w in padded_windows(&seq, WINDOW, CLASSES)
+                        .iter()
+                        .take(samples - builder.samples)
+                    {
+                        builder.push_window(w);
+                    }
+                }
+            }
             Echo::Whole | Echo::Partial { .. } => {
                 while builder.samples < samples {
                     let seq = random_sequence(rng, len, CLASSES);
@@ -372,7 +394,11 @@ impl Task {
         match self.echo {
             Echo::Whole | Echo::Partial { .. } => {
                 let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
-                let windows: Vec<&[u32]> = sliding_windows(&seq, WINDOW).collect();
+                let padded = padded_windows(&seq, WINDOW, CLASSES);
+                let windows: Vec<&[u32]> = match self.framing {
+                    Framing::Masked => padded.iter().map(Vec::as_slice).collect(),
+                    _ => sliding_windows(&seq, WINDOW).collect(),
+                };
                 windows
                     .chunks(schedule.batch)
                     .map(|chunk| {
@@ -404,6 +430,7 @@ fn univariate_batch() -> Batch {
         first_scored: 0,
         inputs: Inputs::Values(windows.iter().flat_map(|(x, _)| x.clone()).collect()),
         targets: Targets::Values(windows.iter().map(|(_, y)| *y).collect()),
+        pads: Vec::new(),
     }
 }
 
@@ -438,12 +465,22 @@ impl BatchBuilder {
         self.samples += 1;
     }
 
-    fn finish(self) -> Batch {
+    fn finish(mut self) -> Batch {
         let steps = self.inputs.len() / self.samples.max(1);
         let out_steps = self.targets.len() / self.samples.max(1);
         let values = |v: Vec<u32>| v.into_iter().map(|x| x as f32).collect();
+        // A pad's target counts nowhere; class 0 holds its place.
+        let mut pads = Vec::new();
+        if self.task.framing == Framing::Masked {
+            pads = self.targets.iter().map(|&t| t == CLASSES).collect();
+            for t in self.targets.iter_mut().filter(|t| **t == CLASSES) {
+                *t = 0;
+            }
+        }
         let (inputs, targets) = match self.task.framing {
-            Framing::OneHot => (Inputs::Classes(self.inputs), Targets::Classes(self.targets)),
+            Framing::OneHot | Framing::Masked => {
+                (Inputs::Classes(self.inputs), Targets::Classes(self.targets))
+            }
             Framing::Linear => (
                 Inputs::Values(values(self.inputs)),
                 Targets::Values(values(self.targets)),
@@ -461,6 +498,7 @@ impl BatchBuilder {
             first_scored: usize::from(self.task.echo == Echo::Lag),
             inputs,
             targets,
+            pads,
         }
     }
 }
@@ -490,7 +528,7 @@ impl FromStr for Task {
                 Task::names().join(", ")
             )
         };
-        let (name, framing) = [Framing::LinearClassify, Framing::Linear]
+        let (name, framing) = [Framing::LinearClassify, Framing::Linear, Framing::Masked]
             .iter()
             .find_map(|&f| s.strip_suffix(f.suffix()).map(|n| (n, f)))
             .unwrap_or((s, Framing::OneHot));
@@ -506,6 +544,9 @@ impl FromStr for Task {
             "univariate" if framing == Framing::OneHot => Echo::Univariate,
             _ => return Err(unknown()),
         };
+        if framing == Framing::Masked && echo != Echo::Whole {
+            return Err(unknown());
+        }
         Ok(Task { echo, framing })
     }
 }

@@ -9,6 +9,7 @@ use anyhow::Result;
 use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -16,7 +17,7 @@ use crate::backend::Backend;
 use crate::batch::Batch;
 use crate::checkpoint::{Checkpoints, Position};
 use crate::metrics::{MetricsLog, Record};
-use crate::model::encode::{class_targets, inputs, scored, value_targets};
+use crate::model::encode::{class_targets, inputs, scored, target_weights, value_targets};
 use crate::model::{Network, State};
 use crate::rng::{stream, Stream};
 use crate::score::verdicts;
@@ -238,9 +239,21 @@ fn loss(
     let out = scored(out, batch);
     let loss = if network.spec.head.classify {
         let [b, s, c] = out.dims();
-        CrossEntropyLossConfig::new()
-            .init(device)
-            .forward(out.reshape([b * s, c]), class_targets(batch, device))
+        let (logits, targets) = (out.reshape([b * s, c]), class_targets(batch, device));
+        match target_weights(batch, device) {
+            None => CrossEntropyLossConfig::new()
+                .init(device)
+                .forward(logits, targets),
+            // The mean cross-entropy of the targets that count.
+            Some(weights) => {
+                let n = b * s;
+                let picked = log_softmax(logits, 1)
+                    .gather(1, targets.reshape([n, 1]))
+                    .reshape([n]);
+                let count = weights.clone().sum().clamp_min(1.0);
+                (picked * weights).sum().neg() / count
+            }
+        }
     } else {
         MseLoss::new().forward(
             out,

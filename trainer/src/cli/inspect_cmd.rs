@@ -73,6 +73,10 @@ pub struct Summary {
     /// Real value of one quantised dense input step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_scale: Option<f32>,
+    /// The pad value of masked steps (as the engine reads it), if the
+    /// model has a mask.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask: Option<i16>,
     /// Encoder layers, first first.
     pub encoder: Vec<LayerSummary>,
     /// `last-step`, `every-step` or `encoder-decoder`.
@@ -152,6 +156,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
         input,
         input_width,
         input_scale,
+        mask: d.mask,
         encoder: layers(d.encoder),
         outputs,
         decoder_steps,
@@ -207,6 +212,12 @@ impl fmt::Display for Summary {
         match self.input_scale {
             Some(scale) => writeln!(f, "input   {} dense, scale {scale}", self.input_width)?,
             None => writeln!(f, "input   one-hot of {}", self.input_width)?,
+        }
+        if let Some(pad) = self.mask {
+            writeln!(
+                f,
+                "mask    pad value {pad} (`pad` in predict): state passes through unchanged"
+            )?;
         }
         write_layers(f, "encoder", &self.encoder)?;
         match self.decoder_steps {

@@ -65,7 +65,7 @@ fn predict_line(
     json: bool,
 ) -> Result<String> {
     let model = runner.model().clone();
-    let window = parse_window(line, model.input())?;
+    let window = parse_window(line, &model)?;
     check_window(&model, &window)?;
     warn_clipped(&model, &window);
     let classify = model.head().kind == HeadKind::Classify;
@@ -132,9 +132,11 @@ fn top_classes(logits: &[f32]) -> Vec<Ranked> {
         .collect()
 }
 
-/// Parses one window: values separated by whitespace or commas; class
-/// indices must be whole numbers.
-pub fn parse_window(line: &str, input: Input) -> Result<Vec<f32>> {
+/// Parses one window for `model`: values separated by whitespace or
+/// commas; class indices must be whole numbers; `pad` is a masked step
+/// (the pad class of one-hot input, NaN for dense input).
+pub fn parse_window(line: &str, model: &Model) -> Result<Vec<f32>> {
+    let input = model.input();
     let mut values = Vec::new();
     for token in line
         .split(|c: char| c.is_whitespace() || c == ',')
@@ -142,6 +144,16 @@ pub fn parse_window(line: &str, input: Input) -> Result<Vec<f32>> {
     {
         if values.len() == MAX_WINDOW_VALUES {
             bail!("more than {MAX_WINDOW_VALUES} values in one window");
+        }
+        if token == "pad" {
+            let Some(pad) = model.mask() else {
+                bail!("`pad`: the model has no mask, so no step can be a pad");
+            };
+            values.push(match input {
+                Input::OneHot { .. } => f32::from(pad),
+                Input::Dense { .. } => f32::NAN,
+            });
+            continue;
         }
         let v = token
             .parse::<f32>()
@@ -181,7 +193,9 @@ fn check_window(model: &Model, window: &[f32]) -> Result<()> {
         );
     }
     if let Input::OneHot { classes } = model.input() {
-        if let Some(bad) = window.iter().find(|&&v| v < 0.0 || v >= f32::from(classes)) {
+        let pad = model.mask().map(f32::from);
+        let bad = |v: f32| (v < 0.0 || v >= f32::from(classes)) && Some(v) != pad;
+        if let Some(bad) = window.iter().find(|&&v| bad(v)) {
             bail!("value {bad} out of range: expected integers in 0..{classes}");
         }
     }
@@ -320,24 +334,25 @@ mod tests {
 
     #[test]
     fn windows_name_what_is_wrong() {
-        let one_hot = Input::OneHot { classes: 100 };
+        let one_hot_file = include_bytes!("../../../tests/models/echo-whole.elsm");
+        let one_hot = Model::from_bytes(one_hot_file).unwrap();
         assert_eq!(
-            parse_window("3, 1 4", one_hot).unwrap(),
+            parse_window("3, 1 4", &one_hot).unwrap(),
             vec![3.0, 1.0, 4.0]
         );
-        let e = parse_window("3.5 1", one_hot).unwrap_err().to_string();
+        let e = parse_window("3.5 1", &one_hot).unwrap_err().to_string();
         assert!(e.contains("not an integer"), "{e}");
-        let e = parse_window("  ", one_hot).unwrap_err().to_string();
+        let e = parse_window("  ", &one_hot).unwrap_err().to_string();
         assert!(e.contains("empty window"), "{e}");
         let long = format!("{} 1", "9".repeat(10_000));
-        let e = parse_window(&long, one_hot).unwrap_err().to_string();
+        let e = parse_window(&long, &one_hot).unwrap_err().to_string();
         assert!(e.len() < 200, "{e}");
-        let dense = Input::Dense {
-            features: 1,
-            scale: 0.01,
-        };
-        assert_eq!(parse_window("3.5", dense).unwrap(), vec![3.5]);
+        let e = parse_window("pad 3", &one_hot).unwrap_err().to_string();
+        assert!(e.contains("no mask"), "{e}");
+        let dense_file = include_bytes!("../../../tests/models/univariate.elsm");
+        let dense = Model::from_bytes(dense_file).unwrap();
+        assert_eq!(parse_window("3.5", &dense).unwrap(), vec![3.5]);
         let many = "1 ".repeat(MAX_WINDOW_VALUES + 1);
-        assert!(parse_window(&many, dense).is_err());
+        assert!(parse_window(&many, &dense).is_err());
     }
 }

@@ -3,23 +3,40 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::lstm::LayerInput;
+use super::network::NetworkInput;
 use crate::batch::{Batch, Inputs, Targets};
 use crate::spec::{InputSpec, NetworkSpec};
 
 /// The network input of `batch`: class indices standing for one-hot
-/// vectors (`[batch, steps]`), or scaled dense values.
-pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> LayerInput {
-    match (&batch.inputs, spec.input) {
+/// vectors (`[batch, steps]`), or scaled dense values; a masked network's
+/// pad steps (the class `classes`) are masked and look up class 0, which
+/// the mask discards.
+pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> NetworkInput {
+    let x = match (&batch.inputs, spec.input) {
         (Inputs::Classes(values), InputSpec::OneHot { classes }) => {
+            let pad = |v: u32| spec.masked && v as usize == classes;
             assert!(
-                values.iter().all(|&v| (v as usize) < classes),
+                values.iter().all(|&v| (v as usize) < classes || pad(v)),
                 "class index out of range"
             );
-            let data: Vec<i64> = values.iter().map(|&v| i64::from(v)).collect();
-            LayerInput::Classes(Tensor::from_data(
-                TensorData::new(data, [batch.samples, batch.steps]),
-                device,
-            ))
+            let data: Vec<i64> = values
+                .iter()
+                .map(|&v| if pad(v) { 0 } else { i64::from(v) })
+                .collect();
+            let mask = spec.masked.then(|| {
+                let real: Vec<f32> = values
+                    .iter()
+                    .map(|&v| f32::from(u8::from(!pad(v))))
+                    .collect();
+                Tensor::from_data(TensorData::new(real, [batch.samples, batch.steps]), device)
+            });
+            return NetworkInput {
+                x: LayerInput::Classes(Tensor::from_data(
+                    TensorData::new(data, [batch.samples, batch.steps]),
+                    device,
+                )),
+                mask,
+            };
         }
         (Inputs::Values(values), InputSpec::Dense { features }) => {
             let data: Vec<f32> = values.iter().map(|v| v / spec.value_scale).collect();
@@ -29,7 +46,23 @@ pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> LayerInput 
             ))
         }
         _ => panic!("batch inputs do not match the network's input kind"),
+    };
+    NetworkInput { x, mask: None }
+}
+
+/// Per scored target (`[batch * scored steps]`), 1 if it counts and 0 if
+/// it is a pad's (see [`Batch::counted`]); `None` when every one counts.
+pub fn target_weights(batch: &Batch, device: &Device) -> Option<Tensor<1>> {
+    if batch.pads.is_empty() {
+        return None;
     }
+    let weights: Vec<f32> = batch
+        .counted()
+        .iter()
+        .map(|&c| f32::from(u8::from(c)))
+        .collect();
+    let n = weights.len();
+    Some(Tensor::from_data(TensorData::new(weights, [n]), device))
 }
 
 /// The scored output steps of `outputs` (`[batch, out steps, width]`).

@@ -125,12 +125,15 @@ impl DirectionModule {
     }
 
     /// Runs over `x`, backwards in time when `reverse`, from `state` (zeros
-    /// when `None`). Returns the hidden state of every step in time order
-    /// (`[batch, steps, units]`) and the final state.
+    /// when `None`); at a step `mask` (`[batch, steps]`) holds 0 for, the
+    /// state passes through unchanged (Keras `Masking`). Returns the hidden
+    /// state of every step in time order (`[batch, steps, units]`) and the
+    /// final state.
     pub fn forward(
         &self,
         x: &LayerInput,
         reverse: bool,
+        mask: Option<&Tensor<2>>,
         state: Option<State>,
     ) -> (Tensor<3>, State) {
         let [batch, steps] = x.dims();
@@ -174,15 +177,26 @@ impl DirectionModule {
             let input_gate = gates.clone().narrow(1, 0, h);
             let output_gate = gates.clone().narrow(1, 3 * h, h);
             let mut cell = input_gate * candidate;
-            if let Some(s) = state {
-                cell = cell + gates.narrow(1, h, h) * s.cell;
+            if let Some(s) = &state {
+                cell = cell + gates.narrow(1, h, h) * s.cell.clone();
             }
             let squashed = if self.relu {
                 relu(cell.clone())
             } else {
                 sigmoid(cell.clone() * 2.0) * 2.0 - 1.0
             };
-            let hidden = output_gate * squashed;
+            let mut hidden = output_gate * squashed;
+            if let Some(mask) = mask {
+                // real * new + (1 - real) * previous (zeros before any).
+                let real = mask.clone().narrow(1, t, 1);
+                let keep = real.clone().neg() + 1.0;
+                cell = cell * real.clone();
+                hidden = hidden * real;
+                if let Some(s) = &state {
+                    cell = cell + s.cell.clone() * keep.clone();
+                    hidden = hidden + s.hidden.clone() * keep;
+                }
+            }
             outputs.push(hidden.clone());
             state = Some(State { cell, hidden });
         }
@@ -218,14 +232,21 @@ impl LstmModule {
         }
     }
 
-    /// Runs the layer; `state` seeds (and the result carries) the forward
-    /// direction's state, the backward direction always starts from zeros.
-    pub fn run(&self, x: &LayerInput, state: Option<State>) -> (Tensor<3>, State) {
-        let (out, state) = self.forward.forward(x, false, state);
+    /// Runs the layer, `mask`ed steps masked (see
+    /// [`DirectionModule::forward`]); `state` seeds (and the result
+    /// carries) the forward direction's state, the backward direction
+    /// always starts from zeros.
+    pub fn run(
+        &self,
+        x: &LayerInput,
+        mask: Option<&Tensor<2>>,
+        state: Option<State>,
+    ) -> (Tensor<3>, State) {
+        let (out, state) = self.forward.forward(x, false, mask, state);
         match &self.backward {
             None => (out, state),
             Some(backward) => {
-                let (back, _) = backward.forward(x, true, None);
+                let (back, _) = backward.forward(x, true, mask, None);
                 (Tensor::cat(vec![out, back], 2), state)
             }
         }

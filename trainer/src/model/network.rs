@@ -8,6 +8,16 @@ use burn::tensor::{Device, Tensor};
 use super::lstm::{LayerInput, LstmModule, State};
 use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
 
+/// What the network reads: the first layer's input and, for a masked
+/// network, which steps are real (`[batch, steps]`, 1 real, 0 a pad).
+#[derive(Debug, Clone)]
+pub struct NetworkInput {
+    /// The first encoder layer's input.
+    pub x: LayerInput,
+    /// The step mask, shared by every encoder layer (Keras propagates it).
+    pub mask: Option<Tensor<2>>,
+}
+
 /// A network built from a [`NetworkSpec`].
 #[derive(Module, Debug)]
 pub struct Network {
@@ -36,17 +46,19 @@ fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmModule
 }
 
 /// Runs a stack, each layer from its entry of `state` (zeros when `None`),
-/// returning the last layer's outputs and every layer's final state.
+/// `mask`ed steps carrying every layer's state; returns the last layer's
+/// outputs and every layer's final state.
 fn run_stack(
     layers: &[LstmModule],
     mut x: LayerInput,
+    mask: Option<&Tensor<2>>,
     state: Option<Vec<State>>,
 ) -> (Tensor<3>, Vec<State>) {
     let mut initial = state.map(Vec::into_iter);
     let mut finals = Vec::with_capacity(layers.len());
     let mut out = None;
     for layer in layers {
-        let (seq, fin) = layer.run(&x, initial.as_mut().and_then(Iterator::next));
+        let (seq, fin) = layer.run(&x, mask, initial.as_mut().and_then(Iterator::next));
         finals.push(fin);
         x = LayerInput::Values(seq.clone());
         out = Some(seq);
@@ -89,18 +101,22 @@ impl Network {
         }
     }
 
-    /// Runs `x` (see [`crate::model::encode::inputs`]) from the encoder
-    /// state `state` (zeros when `None`). Returns the head outputs
+    /// Runs `input` (see [`crate::model::encode::inputs`]) from the
+    /// encoder state `state` (zeros when `None`). Returns the head outputs
     /// `[batch, output steps, head outputs]` and the encoder's final state.
-    pub fn forward(&self, x: LayerInput, state: Option<Vec<State>>) -> (Tensor<3>, Vec<State>) {
-        let (seq, finals) = run_stack(&self.encoder, x, state);
+    pub fn forward(
+        &self,
+        input: NetworkInput,
+        state: Option<Vec<State>>,
+    ) -> (Tensor<3>, Vec<State>) {
+        let (seq, finals) = run_stack(&self.encoder, input.x, input.mask.as_ref(), state);
         let last = self.spec.encoder.last();
         let features = match &self.spec.outputs {
             OutputSpec::LastStep => final_output(seq, last),
             OutputSpec::EveryStep => seq,
             OutputSpec::EncoderDecoder { steps, .. } => {
                 let context = LayerInput::Repeated(final_output(seq, last), *steps);
-                run_stack(&self.decoder, context, None).0
+                run_stack(&self.decoder, context, None, None).0
             }
         };
         (self.head.forward(features), finals)
