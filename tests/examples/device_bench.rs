@@ -6,8 +6,12 @@
 //! larger stack peak, reported apart.
 //!
 //! ```text
-//! cargo run --release --example device_bench [-- --int16] [TASK...]
+//! cargo run --release --example device_bench [-- --int16] [--json FILE] [TASK...]
 //! ```
+//!
+//! The tasks are TASKS.md's and the extensions' variants
+//! (`echo_tests::device::VARIANTS`). `--json FILE` also writes every
+//! measured row as JSON (`trainer compare --device FILE` reads it).
 //!
 //! Trained models are read from tests/models/<task>.elsm; a task without
 //! one runs a random stand-in of the same shape (int8 weights, or int16
@@ -15,7 +19,9 @@
 
 use std::time::Duration;
 
-use echo_tests::device::{build_and_run, require_qemu, target_dir, Mode, Source, Target, TASKS};
+use echo_tests::device::{
+    build_and_run, require_qemu, target_dir, Mode, Source, Target, TASKS, VARIANTS,
+};
 use infer_host::quantise::PrecisionPolicy;
 use infer_nostd::Model;
 
@@ -34,7 +40,18 @@ fn main() {
     } else {
         PrecisionPolicy::Int8
     };
-    let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let json = args
+        .iter()
+        .position(|a| a == "--json")
+        .map(|i| args.get(i + 1).expect("--json needs a file").clone());
+    // Task names: every argument that is no flag and no flag's value.
+    let only: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|&(i, a)| !a.starts_with("--") && (i == 0 || args[i - 1] != "--json"))
+        .map(|(_, a)| a)
+        .collect();
+    let mut json_rows = Vec::new();
     let scratch = target_dir().join("device-bench");
     println!(
         "| target | task | instructions / window | MACs / window | instructions / MAC \
@@ -46,6 +63,7 @@ fn main() {
     for target in Target::ALL {
         for task in TASKS
             .iter()
+            .chain(&VARIANTS)
             .filter(|t| only.is_empty() || only.iter().any(|o| *o == t.name))
         {
             let (path, source) = task.model_file(&scratch, policy);
@@ -100,6 +118,13 @@ fn main() {
                 run.stat("stack_bytes"),
                 run.stat("load_stack_bytes"),
             );
+            json_rows.push(format!(
+                "{{\"target\":\"{}\",\"task\":\"{}\",\"committed\":{},\"instructions_per_record\":{per},\"macs_per_record\":{macs},\"model_bytes\":{}}}",
+                target.name(),
+                task.name,
+                source == Source::Committed,
+                run.stat("model_bytes"),
+            ));
             eprintln!(
                 "{} {}: Model struct {} B, engine {} B",
                 target.name(),
@@ -108,5 +133,9 @@ fn main() {
                 run.stat("engine_bytes")
             );
         }
+    }
+    if let Some(path) = json {
+        std::fs::write(&path, format!("[\n{}\n]\n", json_rows.join(",\n"))).expect("write --json");
+        eprintln!("wrote {path}");
     }
 }

@@ -34,6 +34,30 @@ pub enum Command {
     /// Predict windows of integers (or numbers), one window per line.
     #[command(after_help = EXIT_CODES, long_about = PREDICT_HELP)]
     Predict(PredictArgs),
+    /// Train the echo tasks' variants (framings, topologies, sizes) with
+    /// fixed seeds and compare them in one Markdown table and one plot.
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
+}
+
+/// Options of `trainer compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Directory of the results: compare.md (the table), compare.svg (the
+    /// plot) and models/NAME.elsm.
+    #[arg(long, default_value = "compare")]
+    pub out: PathBuf,
+    /// The device benchmark's figures (`cargo run --release --example
+    /// device_bench -- --json FILE`), for the Cortex-M4 column.
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+    /// A Markdown file whose `<!-- trainer compare: begin -->` ...
+    /// `<!-- trainer compare: end -->` section receives the table.
+    #[arg(long)]
+    pub readme: Option<PathBuf>,
+    /// Only these variants (by name; default: all).
+    #[arg(long, num_args = 1..)]
+    pub only: Vec<String>,
 }
 
 /// Held-out and verification windows at most (10x the default).

@@ -1,4 +1,4 @@
-//! The command line: `train`, `eval`, `inspect`, `predict`.
+//! The command line: `train`, `eval`, `inspect`, `predict`, `compare`.
 //!
 //! Every failure is a message on stderr and a non-zero exit code
 //! ([`outcome::EXIT_CODES`]); results go to stdout, and with `--json` stdout holds
@@ -6,6 +6,7 @@
 //! windows ([`predict_cmd`]) and every numeric flag ([`flags`]).
 
 pub mod args;
+pub mod compare_cmd;
 pub mod console;
 pub mod eval_cmd;
 pub mod flags;
@@ -59,5 +60,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Eval(args) => eval_cmd::run(&args),
         Command::Inspect(args) => inspect_cmd::run(&args),
         Command::Predict(args) => predict_cmd::run(&args),
+        Command::Compare(args) => compare_cmd::run(&args),
     }
 }

@@ -16,45 +16,84 @@ use infer_nostd::format::MAGIC;
 /// trained echo model is 367 KB.
 pub const MAX_MODEL_BYTES: u64 = 160 << 20;
 
-/// Reads the model file at `path`: a regular file starting with the
-/// model magic, at most [`MAX_MODEL_BYTES`] long.
-pub fn read_model(path: &Path) -> Result<Vec<u8>> {
+/// Opens `path` to read a `what` ("model file"): a regular file of at
+/// most `limit` bytes, refused by its metadata before anything is read.
+fn open_regular(path: &Path, what: &str, limit: u64) -> Result<File> {
     let shown = path.display();
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read model file {shown}"))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {what} {shown}"))?;
     if meta.is_dir() {
-        bail!("{shown} is a directory, not a model file");
+        bail!("{shown} is a directory, not a {what}");
     }
     if !meta.is_file() {
-        bail!("{shown} is not a regular file (a device, pipe or socket): give a model file");
+        bail!("{shown} is not a regular file (a device, pipe or socket): give a {what}");
     }
-    if meta.len() > MAX_MODEL_BYTES {
+    if meta.len() > limit {
         bail!(
-            "{shown} is {} bytes: larger than any model file ({} MiB at most)",
+            "{shown} is {} bytes: larger than any {what} ({} at most)",
             meta.len(),
-            MAX_MODEL_BYTES >> 20
+            size(limit)
         );
     }
-    let mut file = File::open(path).with_context(|| format!("cannot read model file {shown}"))?;
-    let mut magic = [0u8; 4];
-    let got = read_up_to(&mut file, &mut magic)
-        .with_context(|| format!("cannot read model file {shown}"))?;
-    if got < magic.len() || magic != MAGIC {
-        bail!("{shown} is not a model file (it does not start with the ELSM magic)");
+    File::open(path).with_context(|| format!("cannot read {what} {shown}"))
+}
+
+/// `bytes` in MiB, or KiB below one MiB.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
     }
-    let mut bytes = magic.to_vec();
-    // The file may have grown since its size was read: read one byte past
-    // the cap to tell.
-    file.take(MAX_MODEL_BYTES + 1 - magic.len() as u64)
+}
+
+/// Reads the rest of `file` (`already` read) up to `limit` bytes in all,
+/// reading one byte past the cap to tell a file that grew since its size
+/// was read.
+fn read_capped(
+    mut file: File,
+    mut bytes: Vec<u8>,
+    path: &Path,
+    what: &str,
+    limit: u64,
+) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let already = bytes.len() as u64;
+    (&mut file)
+        .take((limit + 1).saturating_sub(already))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read model file {shown}"))?;
-    if bytes.len() as u64 > MAX_MODEL_BYTES {
+        .with_context(|| format!("cannot read {what} {shown}"))?;
+    if bytes.len() as u64 > limit {
         bail!(
-            "{shown} is larger than any model file ({} MiB at most)",
-            MAX_MODEL_BYTES >> 20
+            "{shown} is larger than any {what} ({} at most)",
+            size(limit)
         );
     }
     Ok(bytes)
+}
+
+/// Reads the model file at `path`: a regular file starting with the
+/// model magic, at most [`MAX_MODEL_BYTES`] long.
+pub fn read_model(path: &Path) -> Result<Vec<u8>> {
+    let what = "model file";
+    let mut file = open_regular(path, what, MAX_MODEL_BYTES)?;
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut file, &mut magic)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    if got < magic.len() || magic != MAGIC {
+        bail!(
+            "{} is not a model file (it does not start with the ELSM magic)",
+            path.display()
+        );
+    }
+    read_capped(file, magic.to_vec(), path, what, MAX_MODEL_BYTES)
+}
+
+/// Reads the UTF-8 text file at `path`, a `what`: a regular file of at
+/// most `limit` bytes.
+pub fn read_text(path: &Path, what: &str, limit: u64) -> Result<String> {
+    let file = open_regular(path, what, limit)?;
+    let bytes = read_capped(file, Vec::new(), path, what, limit)?;
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// Fills `buf` as far as the reader goes; returns the bytes read.

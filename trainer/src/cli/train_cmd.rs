@@ -123,14 +123,48 @@ fn training_memory(config: &TrainConfig) -> usize {
         .saturating_mul(4)
 }
 
-/// Runs `trainer train`.
-pub fn run(args: &TrainArgs) -> Result<Outcome> {
+/// A finished `trainer train`: the verified model's report and how the
+/// run ended.
+pub struct Finished {
+    /// The exported model's verification, with the training figures.
+    pub report: Report,
+    /// Why training stopped.
+    pub stop_reason: StopReason,
+    /// The target held-out accuracy, as a fraction.
+    pub target: f64,
+    /// The model file, if this run wrote it (a run that missed its target
+    /// keeps an existing one unless `--force`).
+    pub written: Option<std::path::PathBuf>,
+    /// The metrics log.
+    pub metrics_path: std::path::PathBuf,
+    /// The plot of the run.
+    pub plot_path: std::path::PathBuf,
+}
+
+impl Finished {
+    /// Whether held-out checks reached the target.
+    pub fn reached(&self) -> bool {
+        self.stop_reason == StopReason::TargetReached
+    }
+}
+
+/// Trains as `args` ask, plots, quantises, verifies and writes the model
+/// (see [`Finished::written`]); with `quiet`, nothing goes to stderr.
+pub fn train_and_export(args: &TrainArgs, quiet: bool) -> Result<Finished> {
     let task = args.task;
     let out = out_path::resolve(args.out.as_deref(), task);
-    let config = config(args, &out)?;
+    let mut config = config(args, &out)?;
+    let say = |text: std::fmt::Arguments| {
+        if !quiet {
+            console::err(text);
+        }
+    };
+    if quiet {
+        config.progress = Progress::Hidden;
+    }
     out_path::prepare(&out)?;
     if config.resume && !Checkpoints::new(config.checkpoint_dir.clone()).exist() {
-        console::err(format_args!(
+        say(format_args!(
             "warning: --resume: no checkpoint in {}; training from the start",
             config.checkpoint_dir.display()
         ));
@@ -138,13 +172,13 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let wall = Instant::now();
     let trained = train(&config)?;
     if let Some(step) = trained.resumed_from {
-        console::err(format_args!("resumed from step {step}"));
+        say(format_args!("resumed from step {step}"));
     }
     let reason = match trained.stop_reason {
         StopReason::TargetReached => "target reached",
         StopReason::StepCap => "step cap, target missed",
     };
-    console::err(format_args!(
+    say(format_args!(
         "trained {} steps in {:.1} s: held-out accuracy {:.2}% ({reason})",
         trained.steps,
         trained.train_seconds,
@@ -180,7 +214,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let replace = reached || args.force || !out.exists();
     if replace {
         write_atomically(&out, |f| std::io::Write::write_all(f, &exported.bytes))?;
-        console::err(format_args!(
+        say(format_args!(
             "wrote {} ({} bytes), {} and {} in {:.1} s (training {:.1} s, held-out checks \
              {:.1} s, quantising {:.1} s, verifying {:.1} s)",
             out.display(),
@@ -194,33 +228,47 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             report.verify_seconds,
         ));
     } else {
-        console::err(format_args!(
+        say(format_args!(
             "kept the existing {}: this run missed its target (--force replaces it)",
             out.display()
         ));
     }
+    Ok(Finished {
+        report,
+        stop_reason: trained.stop_reason,
+        target: config.target_accuracy,
+        written: replace.then_some(out),
+        metrics_path: config.metrics_path,
+        plot_path: plot,
+    })
+}
+
+/// Runs `trainer train`.
+pub fn run(args: &TrainArgs) -> Result<Outcome> {
+    let finished = train_and_export(args, false)?;
+    let report = &finished.report;
     if args.json {
         console::err(format_args!("{}", report.describe()));
         let output = TrainOutput {
-            report: &report,
-            target_reached: reached,
-            stop_reason: trained.stop_reason,
-            target: config.target_accuracy,
-            model_path: replace.then(|| out.display().to_string()),
-            metrics_path: config.metrics_path.display().to_string(),
-            plot_path: plot.display().to_string(),
+            report,
+            target_reached: finished.reached(),
+            stop_reason: finished.stop_reason,
+            target: finished.target,
+            model_path: finished.written.as_ref().map(|p| p.display().to_string()),
+            metrics_path: finished.metrics_path.display().to_string(),
+            plot_path: finished.plot_path.display().to_string(),
         };
         console::out(format_args!("{}", serde_json::to_string(&output)?))?;
     } else {
         console::out(format_args!("{}", report.describe()))?;
     }
-    if reached {
+    if finished.reached() {
         Ok(Outcome::Done)
     } else {
         console::err(format_args!(
             "the target of {:.2}% was not reached in {} steps (exit code 3)",
-            config.target_accuracy * 100.0,
-            trained.steps
+            finished.target * 100.0,
+            report.steps
         ));
         Ok(Outcome::BelowTarget)
     }

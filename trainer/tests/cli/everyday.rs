@@ -190,3 +190,54 @@ fn out_of_range_regression_inputs_are_named() {
         "only the clipped value is named: {err}"
     );
 }
+
+#[test]
+fn compare_writes_its_table_plot_and_readme_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let readme = dir.path().join("README.md");
+    std::fs::write(
+        &readme,
+        "before\n<!-- trainer compare: begin -->\nold\n<!-- trainer compare: end -->\nafter\n",
+    )
+    .unwrap();
+    let figures = dir.path().join("device.json");
+    std::fs::write(
+        &figures,
+        r#"[{"target":"Cortex-M4","task":"echo-whole","instructions_per_record":70343}]"#,
+    )
+    .unwrap();
+    let out = succeeds(
+        trainer(["compare", "--only", "echo-whole", "--out"])
+            .arg(dir.path())
+            .arg("--device")
+            .arg(&figures)
+            .arg("--readme")
+            .arg(&readme),
+    );
+    let table = stdout(&out);
+    assert!(
+        table.contains("| echo-whole | `--task echo-whole` | 100.00% | 100.00% |"),
+        "{table}"
+    );
+    assert!(table.contains("| 70,343 | yes |"), "{table}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compare.md")).unwrap(),
+        table
+    );
+    let svg = std::fs::read_to_string(dir.path().join("compare.svg")).unwrap();
+    assert!(
+        svg.contains("echo-whole") && svg.contains("Cortex-M0 flash"),
+        "{svg}"
+    );
+    let text = std::fs::read_to_string(&readme).unwrap();
+    assert!(
+        text.starts_with("before\n<!-- trainer compare: begin -->\n| variant |"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("<!-- trainer compare: end -->\nafter\n"),
+        "{text}"
+    );
+    assert!(!text.contains("old"), "{text}");
+    assert!(dir.path().join("models/echo-whole.elsm").exists());
+}

@@ -315,3 +315,48 @@ fn a_model_labelled_for_another_task_is_an_error_not_a_crash() {
         }
     }
 }
+
+#[test]
+fn compare_refuses_bad_figures_and_readmes_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let compare = |extra: &[&std::ffi::OsStr]| {
+        let mut cmd = trainer(["compare", "--only", "echo-whole", "--out"]);
+        cmd.arg(d).args(extra);
+        cmd
+    };
+    fails(
+        trainer(["compare", "--only", "nothing"])
+            .arg("--out")
+            .arg(d),
+        1,
+        "--only names no variant",
+    );
+    fails(
+        compare(&["--device".as_ref(), "/dev/zero".as_ref()]),
+        1,
+        "not a regular file",
+    );
+    let garbage = d.join("garbage.json");
+    fs::write(&garbage, b"{ not json").unwrap();
+    fails(
+        compare(&["--device".as_ref(), garbage.as_os_str()]),
+        1,
+        "not the device benchmark's JSON",
+    );
+    let big = d.join("big.json");
+    fs::File::create(&big).unwrap().set_len(5 << 20).unwrap();
+    fails(
+        compare(&["--device".as_ref(), big.as_os_str()]),
+        1,
+        "larger than any",
+    );
+    let plain = d.join("plain.md");
+    fs::write(&plain, b"# no markers\n").unwrap();
+    fails(
+        compare(&["--readme".as_ref(), plain.as_os_str()]),
+        1,
+        "no `<!-- trainer compare",
+    );
+    assert_eq!(fs::read(&plain).unwrap(), b"# no markers\n");
+}
