@@ -28,7 +28,7 @@ use rand::Rng;
 
 use crate::batch::{Batch, Inputs, Targets};
 use crate::data::{
-    lag_targets, padded_windows, random_sequence, sliding_windows, univariate_windows,
+    lag_rows, lag_targets, padded_windows, random_sequence, sliding_windows, univariate_windows,
 };
 use crate::spec::{HeadSpec, InputSpec, LayerSpec, NetworkSpec, OutputSpec};
 
@@ -87,6 +87,12 @@ pub enum Framing {
     /// values are the pad class `classes` (one past the last), masked in
     /// the network (Keras `Masking`) and in the loss. echo-whole only.
     Masked,
+    /// echo-lag as published: rows of the 5-value window ending at `t`,
+    /// for `t = 5..25`, each answering `x[t-1]` from its last step; the
+    /// seed recipe carries the state across a sequence's 20 rows (batch 5,
+    /// Keras `stateful=True`). echo-lag only; its fast recipe and the
+    /// device stream instead.
+    Rows,
 }
 
 impl Framing {
@@ -97,6 +103,7 @@ impl Framing {
             Framing::Linear => "-linear",
             Framing::LinearClassify => "-linear-classify",
             Framing::Masked => "-masked",
+            Framing::Rows => "-rows",
         }
     }
 }
@@ -167,7 +174,7 @@ impl Task {
         framings
             .iter()
             .flat_map(|f| ECHO_NAMES.iter().map(move |n| format!("{n}{}", f.suffix())))
-            .chain(["echo-whole-masked".to_string(), "univariate".to_string()])
+            .chain(["echo-whole-masked", "echo-lag-rows", "univariate"].map(String::from))
             .collect()
     }
 
@@ -198,7 +205,7 @@ impl Task {
     pub fn seed_network(self) -> NetworkSpec {
         let classes = self.classes() as usize;
         let input = match self.framing {
-            Framing::OneHot | Framing::Masked => InputSpec::OneHot { classes },
+            Framing::OneHot | Framing::Masked | Framing::Rows => InputSpec::OneHot { classes },
             Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
         };
         let head = if self.rounds() {
@@ -208,7 +215,7 @@ impl Task {
         };
         // Linear values are scaled to [0, 1] while training.
         let value_scale = match self.framing {
-            Framing::OneHot | Framing::Masked => 1.0,
+            Framing::OneHot | Framing::Masked | Framing::Rows => 1.0,
             Framing::Linear | Framing::LinearClassify => (classes.max(2) - 1) as f32,
         };
         let masked = self.framing == Framing::Masked;
@@ -230,6 +237,9 @@ impl Task {
                     decoder: vec![LayerSpec::tanh(150)],
                 },
             ),
+            Echo::Lag if self.framing == Framing::Rows => {
+                network(vec![LayerSpec::tanh(50)], OutputSpec::LastStep)
+            }
             Echo::Lag => network(vec![LayerSpec::tanh(50)], OutputSpec::EveryStep),
             Echo::Univariate => NetworkSpec {
                 input: InputSpec::Dense { features: 1 },
@@ -249,7 +259,7 @@ impl Task {
     /// The window length stored in the model file (0: a stream of any length).
     pub fn window(self) -> usize {
         match self.echo {
-            Echo::Lag => 0,
+            Echo::Lag if self.framing != Framing::Rows => 0,
             Echo::Univariate => UNIVARIATE_WINDOW,
             _ => WINDOW,
         }
@@ -259,7 +269,7 @@ impl Task {
     /// (an encoder-decoder's decoder steps included).
     pub fn training_steps(self) -> usize {
         match self.echo {
-            Echo::Lag => SEQUENCE_LEN,
+            Echo::Lag if self.framing != Framing::Rows => SEQUENCE_LEN,
             Echo::Partial { k } => WINDOW + k,
             _ => self.window(),
         }
@@ -269,7 +279,7 @@ impl Task {
     /// every streamed step that has a previous value.
     pub fn windows_per_sample(self) -> usize {
         match self.echo {
-            Echo::Lag => SEQUENCE_LEN - 1,
+            Echo::Lag if self.framing != Framing::Rows => SEQUENCE_LEN - 1,
             _ => 1,
         }
     }
@@ -319,6 +329,7 @@ impl Task {
             Echo::Index { .. } => (1, 10_000, false),
             Echo::Whole => (7, 500, true),
             Echo::Partial { .. } => (21, 5_000, true),
+            Echo::Lag if self.framing == Framing::Rows => (5, 2_000, true),
             Echo::Lag => (1, 2_000, true),
             Echo::Univariate => (6, 200, false),
         };
@@ -359,57 +370,62 @@ impl Task {
                     builder.push_window(&random_sequence(rng, WINDOW, classes));
                 }
             }
-            Echo::Whole | Echo::Partial { .. } if self.framing == Framing::Masked => {
-                while builder.samples < samples {
-                    let seq = random_sequence(rng, len, CLASSES);
-                    for w in padded_windows(&seq, WINDOW, CLASSES)
-                        .iter()
-                        .take(samples - builder.samples)
-                    {
-                        builder.push_window(w);
-                    }
-                }
-            }
-            Echo::Whole | Echo::Partial { .. } => {
-                while builder.samples < samples {
-                    let seq = random_sequence(rng, len, CLASSES);
-                    for w in sliding_windows(&seq, WINDOW).take(samples - builder.samples) {
-                        builder.push_window(w);
-                    }
-                }
-            }
-            Echo::Lag => {
+            Echo::Lag if !self.windowed() => {
                 for _ in 0..samples {
                     builder.push_window(&random_sequence(rng, len, CLASSES));
                 }
             }
             Echo::Univariate => return univariate_batch(),
+            _ => {
+                while builder.samples < samples {
+                    let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
+                    for w in self.windows_of(&seq).iter().take(samples - builder.samples) {
+                        builder.push_window(w);
+                    }
+                }
+            }
         }
         builder.finish()
+    }
+
+    /// Whether samples are windows cut from a sequence (echo-whole,
+    /// echo-partial, echo-lag's rows), which the seed schedule feeds in
+    /// order.
+    fn windowed(self) -> bool {
+        match self.echo {
+            Echo::Whole | Echo::Partial { .. } => true,
+            Echo::Lag => self.framing == Framing::Rows,
+            Echo::Index { .. } | Echo::Univariate => false,
+        }
+    }
+
+    /// The windows (or rows) one sequence gives in this framing, in order.
+    fn windows_of(self, seq: &[u32]) -> Vec<Vec<u32>> {
+        match self.framing {
+            Framing::Masked => padded_windows(seq, WINDOW, CLASSES),
+            Framing::Rows => lag_rows(seq, WINDOW)
+                .into_iter()
+                .map(|(row, _)| row.to_vec())
+                .collect(),
+            _ => sliding_windows(seq, WINDOW).map(<[u32]>::to_vec).collect(),
+        }
     }
 
     /// The batches of one sequence of the seed schedule, in order.
     pub fn seed_sequence(self, rng: &mut impl Rng) -> Vec<Batch> {
         let schedule = self.seed_schedule();
-        match self.echo {
-            Echo::Whole | Echo::Partial { .. } => {
-                let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
-                let padded = padded_windows(&seq, WINDOW, CLASSES);
-                let windows: Vec<&[u32]> = match self.framing {
-                    Framing::Masked => padded.iter().map(Vec::as_slice).collect(),
-                    _ => sliding_windows(&seq, WINDOW).collect(),
-                };
-                windows
-                    .chunks(schedule.batch)
-                    .map(|chunk| {
-                        let mut builder = BatchBuilder::new(self);
-                        chunk.iter().for_each(|w| builder.push_window(w));
-                        builder.finish()
-                    })
-                    .collect()
-            }
-            _ => vec![self.batch(rng, schedule.batch)],
+        if !self.windowed() {
+            return vec![self.batch(rng, schedule.batch)];
         }
+        let seq = random_sequence(rng, SEQUENCE_LEN, CLASSES);
+        self.windows_of(&seq)
+            .chunks(schedule.batch)
+            .map(|chunk| {
+                let mut builder = BatchBuilder::new(self);
+                chunk.iter().for_each(|w| builder.push_window(w));
+                builder.finish()
+            })
+            .collect()
     }
 
     /// The published univariate query and its expected answer: 70, 80, 90
@@ -459,6 +475,10 @@ impl BatchBuilder {
             Echo::Index { .. } => self.targets.push(window[INDEX_POSITION]),
             Echo::Whole => self.targets.extend_from_slice(window),
             Echo::Partial { k } => self.targets.extend_from_slice(&window[..k]),
+            // A row's target, x[t-1], is its last value but one.
+            Echo::Lag if self.task.framing == Framing::Rows => {
+                self.targets.push(window[window.len() - 2])
+            }
             Echo::Lag => self.targets.extend(lag_targets(window)),
             Echo::Univariate => unreachable!("univariate inputs are not integers"),
         }
@@ -478,7 +498,7 @@ impl BatchBuilder {
             }
         }
         let (inputs, targets) = match self.task.framing {
-            Framing::OneHot | Framing::Masked => {
+            Framing::OneHot | Framing::Masked | Framing::Rows => {
                 (Inputs::Classes(self.inputs), Targets::Classes(self.targets))
             }
             Framing::Linear => (
@@ -495,7 +515,9 @@ impl BatchBuilder {
             steps,
             features: 1,
             out_steps,
-            first_scored: usize::from(self.task.echo == Echo::Lag),
+            first_scored: usize::from(
+                self.task.echo == Echo::Lag && self.task.framing != Framing::Rows,
+            ),
             inputs,
             targets,
             pads,
@@ -528,10 +550,15 @@ impl FromStr for Task {
                 Task::names().join(", ")
             )
         };
-        let (name, framing) = [Framing::LinearClassify, Framing::Linear, Framing::Masked]
-            .iter()
-            .find_map(|&f| s.strip_suffix(f.suffix()).map(|n| (n, f)))
-            .unwrap_or((s, Framing::OneHot));
+        let (name, framing) = [
+            Framing::LinearClassify,
+            Framing::Linear,
+            Framing::Masked,
+            Framing::Rows,
+        ]
+        .iter()
+        .find_map(|&f| s.strip_suffix(f.suffix()).map(|n| (n, f)))
+        .unwrap_or((s, Framing::OneHot));
         let echo = match name {
             "echo-index" => Echo::Index { classes: 10 },
             "echo-index-100" => Echo::Index { classes: 100 },
@@ -544,7 +571,12 @@ impl FromStr for Task {
             "univariate" if framing == Framing::OneHot => Echo::Univariate,
             _ => return Err(unknown()),
         };
-        if framing == Framing::Masked && echo != Echo::Whole {
+        let fits = match framing {
+            Framing::Masked => echo == Echo::Whole,
+            Framing::Rows => echo == Echo::Lag,
+            _ => true,
+        };
+        if !fits {
             return Err(unknown());
         }
         Ok(Task { echo, framing })
@@ -632,6 +664,33 @@ mod tests {
             assert_eq!(spec.value_scale, 99.0, "values scaled to [0, 1]");
             assert_eq!(spec.head.classify, framing == Framing::LinearClassify);
         }
+    }
+
+    #[test]
+    fn echo_lag_rows_are_the_published_framing() {
+        let rows: Task = "echo-lag-rows".parse().unwrap();
+        let b = rows.batch(&mut StdRng::seed_from_u64(6), 20);
+        let (x, y) = classes(&b);
+        assert_eq!((b.steps, b.out_steps, b.first_scored), (5, 1, 0));
+        for i in 0..20 {
+            // Row t holds x[t-4..=t] and answers x[t-1].
+            assert_eq!(y[i], x[i * 5 + 3]);
+            if i > 0 {
+                assert_eq!(x[i * 5..i * 5 + 4], x[(i - 1) * 5 + 1..i * 5]);
+            }
+        }
+        // The published schedule: 20 rows a sequence in 4 stateful batches of 5.
+        let batches = rows.seed_sequence(&mut StdRng::seed_from_u64(7));
+        assert_eq!(batches.len(), 4);
+        assert!(batches.iter().all(|b| b.samples == 5));
+        let schedule = rows.seed_schedule();
+        assert_eq!(
+            (schedule.batch, schedule.sequences, schedule.stateful),
+            (5, 2_000, true)
+        );
+        assert_eq!(rows.window(), 5);
+        assert_eq!(rows.seed_network().outputs, OutputSpec::LastStep);
+        assert!("echo-whole-rows".parse::<Task>().is_err());
     }
 
     #[test]

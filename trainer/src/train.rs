@@ -28,6 +28,11 @@ use crate::task::Task;
 /// stops, each on its own `eval_windows` fresh windows.
 pub const CONFIRMATIONS: usize = 2;
 
+/// The learning rate of the published schedules: Keras' Adam default.
+/// With it, echo-whole's schedule (1,500 updates) ends at 99.83% and
+/// echo-lag's (8,000) at 99.81%, as published (99.87%, 99.7%).
+pub const KERAS_LEARNING_RATE: f64 = 1e-3;
+
 /// The default [`TrainConfig::margin`], in logits.
 pub const MARGIN: f32 = 1.0;
 
@@ -174,13 +179,15 @@ impl TrainConfig {
         }
     }
 
-    /// Switches to the published schedule: its number of updates, and a
-    /// held-out check every 250 of them.
+    /// Switches to the published schedule: its number of updates, Keras'
+    /// Adam learning rate ([`KERAS_LEARNING_RATE`]), and a held-out check
+    /// every 250 updates.
     pub fn with_seed_recipe(mut self) -> Self {
         let mut rng = stream(self.seed, Stream::Train(0));
         let updates_per_sequence = self.task.seed_sequence(&mut rng).len();
         self.recipe = Recipe::Seed;
         self.max_steps = self.task.seed_schedule().sequences * updates_per_sequence;
+        self.learning_rate = KERAS_LEARNING_RATE;
         self.eval_every = 250;
         self
     }

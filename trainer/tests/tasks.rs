@@ -94,6 +94,7 @@ fn the_framings_train_and_export() {
         "echo-whole-masked",
         "echo-whole-linear",
         "echo-index-linear-classify",
+        "echo-lag-rows",
     ] {
         check_task(name.parse().unwrap(), 40);
     }
@@ -110,11 +111,14 @@ fn the_seed_recipe_carries_state_and_lowers_the_loss() {
     let mut config =
         common::small_config(Task::from(Echo::Whole), dir.path(), 0).with_seed_recipe();
     assert_eq!(config.max_steps, 1_500, "500 sequences of 3 batches of 7");
-    config.max_steps = 60;
-    config.eval_every = 60;
+    assert_eq!(config.learning_rate, trainer::train::KERAS_LEARNING_RATE);
+    // At Keras' learning rate the loss falls slowly: 240 updates, the
+    // means of the first and last 20 compared.
+    config.max_steps = 240;
+    config.eval_every = 240;
     let trained = train(&config).unwrap();
-    assert_eq!(trained.steps, 60);
+    assert_eq!(trained.steps, 240);
     let records = metrics::read(&config.metrics_path).unwrap();
     let mean = |r: &[metrics::Record]| r.iter().map(|r| r.loss).sum::<f64>() / r.len() as f64;
-    assert!(mean(&records[records.len() - 5..]) < mean(&records[..5]));
+    assert!(mean(&records[records.len() - 20..]) < mean(&records[..20]));
 }

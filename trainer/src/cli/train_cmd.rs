@@ -17,7 +17,7 @@ use crate::checkpoint::Checkpoints;
 use crate::export::write_atomically;
 use crate::metrics::{self, Marks};
 use crate::pipeline::{quantise_and_verify, Report};
-use crate::task::Echo;
+use crate::task::{Echo, Framing, Task};
 use crate::train::{beside, train, Diverged, Progress, Recipe, StopReason, TrainConfig};
 
 /// What `train --json` prints.
@@ -48,10 +48,25 @@ const FLOATS_PER_UNIT_STEP: usize = 32;
 /// Memory a training update may use (bytes) before the flags are refused.
 const TRAINING_MEMORY: usize = 1 << 30;
 
+/// The task `args` train: as named, except that the published (seed)
+/// schedule of echo-lag feeds rows of 5-value windows, so it trains
+/// echo-lag-rows (the fast recipe, and the device, stream).
+pub fn trained_task(args: &TrainArgs) -> Task {
+    let streamed_lag = Task::from(Echo::Lag);
+    if args.recipe == Recipe::Seed && args.task == streamed_lag {
+        Task {
+            framing: Framing::Rows,
+            ..streamed_lag
+        }
+    } else {
+        args.task
+    }
+}
+
 /// The training configuration `args` ask for, checked.
 fn config(args: &TrainArgs, out: &Path) -> Result<TrainConfig> {
-    let task = args.task;
-    if task.echo == Echo::Lag && args.bidirectional {
+    let task = trained_task(args);
+    if task.window() == 0 && args.bidirectional {
         return Err(Usage(
             "echo-lag streams one value at a time: it cannot be --bidirectional".into(),
         )
@@ -151,7 +166,7 @@ impl Finished {
 /// Trains as `args` ask, plots, quantises, verifies and writes the model
 /// (see [`Finished::written`]); with `quiet`, nothing goes to stderr.
 pub fn train_and_export(args: &TrainArgs, quiet: bool) -> Result<Finished> {
-    let task = args.task;
+    let task = trained_task(args);
     let out = out_path::resolve(args.out.as_deref(), task);
     let mut config = config(args, &out)?;
     let say = |text: std::fmt::Arguments| {
