@@ -89,6 +89,9 @@ fn a_pad_step_carries_the_state_as_keras_masking_does() {
         .map(|&x| loaded.quantise_input(x))
         .collect();
     assert_eq!(window[1], i16::MIN, "NaN quantises to the pad value");
+    // No real value quantises to the pad: the lowest saturates one above.
+    assert_eq!(loaded.quantise_input(-1e9), i16::MIN + 1);
+    assert_eq!(loaded.quantise_input(1e9), i16::MAX);
     let mut reference = Box::new(HostReference::new(loaded.clone()).unwrap());
     let mut out = [0f32; 3];
     reference.predict_logits(&window, &mut out).unwrap();

@@ -17,6 +17,7 @@ use echo_tests::random_model::{random_model, random_window, Rng, Topology};
 use infer_host::file::{payload, to_file_bytes};
 use infer_host::quantise::{quantise, PrecisionPolicy};
 use infer_host::FileDesc;
+use infer_nostd::format::Input;
 use infer_nostd_fuzz::join_input;
 
 /// A script that makes every kind of call (see `src/lib.rs` for the
@@ -41,11 +42,17 @@ fn script(runner: u8, rng: &mut Rng) -> Vec<u8> {
     s
 }
 
-/// The same model file accepting windows of any length.
-fn any_length(file: &[u8]) -> Vec<u8> {
+/// The same model file accepting windows of any length, with a mask (the
+/// pad value the quantiser gives: one past the last class, or `i16::MIN`
+/// for dense input), so half the seeds reach the masked paths.
+fn any_length_masked(file: &[u8]) -> Vec<u8> {
     let bytes = payload(file).expect("a model file");
     let (mut desc, _) = postcard::take_from_bytes::<FileDesc<'_>>(bytes).expect("decodes");
     desc.window = 0;
+    desc.mask = Some(match desc.input {
+        Input::OneHot { classes } => classes as i16,
+        Input::Dense { .. } => i16::MIN,
+    });
     to_file_bytes(&desc).expect("encodes")
 }
 
@@ -75,7 +82,10 @@ fn main() {
             let mut rng = Rng::new(seed);
             let calib: Vec<Vec<f32>> = (0..32).map(|_| random_window(&float, &mut rng)).collect();
             let file = quantise(&float, &calib, policy).expect("quantise").bytes;
-            let variants = [("w5", file.clone()), ("any", any_length(&file))];
+            let variants = [
+                ("w5", file.clone()),
+                ("any-masked", any_length_masked(&file)),
+            ];
             for (v, (window, file)) in variants.into_iter().enumerate() {
                 let s = script(((t + p + v) % 3) as u8, &mut rng);
                 let stem = format!("{topology:?}-{name}-{window}");

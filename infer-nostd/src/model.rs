@@ -165,7 +165,8 @@ impl<'a> Model<'a> {
         let r = if q >= 0.0 { q + 0.5 } else { q - 0.5 };
         let v = r.clamp(i16::MIN as f32, i16::MAX as f32) as i16;
         match pad {
-            Some(pad) if v == pad => v.checked_add(1).unwrap_or(v - 1),
+            // One above, or one below `i16::MAX` (no overflow either way).
+            Some(pad) if v == pad => v.checked_add(1).unwrap_or_else(|| v - 1),
             _ => v,
         }
     }

@@ -80,6 +80,31 @@ fn a_linear_echo_answers_its_values_rounded() {
 }
 
 #[test]
+fn a_masked_model_takes_pad_steps() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models");
+    let out = succeeds(
+        trainer(["predict"])
+            .arg(models.join("echo-whole-masked.elsm"))
+            .args(["pad pad 3 4 5", "pad pad pad pad 7"]),
+    );
+    let lines: Vec<Vec<String>> = stdout(&out)
+        .lines()
+        .map(|l| l.split(' ').map(String::from).collect())
+        .collect();
+    assert_eq!(lines[0][2..], ["3", "4", "5"]);
+    assert_eq!(lines[1][4], "7");
+    // A pad step answers from the state before it: the first ones alike.
+    assert_eq!(lines[0][0], lines[0][1]);
+    fails(
+        trainer(["predict"])
+            .arg(models.join("echo-whole.elsm"))
+            .arg("pad 1 2 3 4"),
+        1,
+        "has no mask",
+    );
+}
+
+#[test]
 fn predict_json_lists_the_top_classes_of_every_step() {
     let out = succeeds(trainer(["predict", "--json"]).arg(model()).arg("3 1 4 1 5"));
     let window = json(&out);
