@@ -71,6 +71,9 @@ pub struct TrainArgs {
     /// with `-linear` reads one number per step and answers a rounded
     /// regression value; with `-linear-classify`, one number per step and
     /// a class (echo-whole-linear, echo-lag-linear-classify, ...).
+    /// echo-whole-masked keeps the windows reaching before the sequence,
+    /// padded and masked; echo-lag-rows is echo-lag in the published rows
+    /// of 5-value windows (what `--recipe seed` trains for echo-lag).
     #[arg(long, default_value = "echo-whole")]
     pub task: Task,
     /// Model file to write (default: models/TASK.elsm); an existing
@@ -81,7 +84,8 @@ pub struct TrainArgs {
     /// Seed of initialisation and data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// fast: fresh random batches; seed: the published stateful schedule.
+    /// fast: fresh random batches; seed: the published stateful schedule
+    /// (Keras' learning rate 1e-3 unless --lr).
     #[arg(long, value_enum, default_value_t = Recipe::Fast)]
     pub recipe: Recipe,
     /// Most optimizer updates, 1 to 10,000,000 (default: 20000 fast, the
