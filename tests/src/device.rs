@@ -123,7 +123,7 @@ pub const TASKS: [DeviceTask; 5] = [
 /// The published extensions' variants of the echo tasks, each a trained
 /// model committed under tests/models/ (the parity test requires the
 /// file; the stand-in fields name only the nearest random topology).
-pub const VARIANTS: [DeviceTask; 9] = [
+pub const VARIANTS: [DeviceTask; 10] = [
     // echo-partial at the smallest size that reaches 100.00%
     // (scripts/units-search.py): 14 KB, where the published 150 units
     // take 367 KB, more than a Cortex-M0's 256 KiB of flash.
@@ -173,6 +173,15 @@ pub const VARIANTS: [DeviceTask; 9] = [
     // echo-lag in the published rows of 5-value windows (last step).
     DeviceTask {
         name: "echo-lag-rows",
+        mode: Mode::Windows,
+        topology: Topology::ManyToOne,
+        units: 50,
+        classes: 100,
+        window: 5,
+    },
+    // echo-lag's rows with the first rows kept, padded and masked.
+    DeviceTask {
+        name: "echo-lag-rows-masked",
         mode: Mode::Windows,
         topology: Topology::ManyToOne,
         units: 50,

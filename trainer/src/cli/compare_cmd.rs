@@ -50,6 +50,7 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("echo-partial-3-24", "--task echo-partial-3 --units 24"),
     ("echo-lag", "--task echo-lag"),
     ("echo-lag-rows", "--task echo-lag-rows"),
+    ("echo-lag-rows-masked", "--task echo-lag-rows-masked"),
     // The published stateful schedules, then echo-whole's at a faster rate.
     ("echo-whole-seed", "--task echo-whole --recipe seed"),
     (
