@@ -127,92 +127,22 @@ pub const VARIANTS: [DeviceTask; 10] = [
     // echo-partial at the smallest size that reaches 100.00%
     // (scripts/units-search.py): 14 KB, where the published 150 units
     // take 367 KB, more than a Cortex-M0's 256 KiB of flash.
-    DeviceTask {
-        name: "echo-partial-m0",
-        mode: Mode::Windows,
-        topology: Topology::EncoderDecoder,
-        units: 16,
-        classes: 100,
-        window: 5,
-    },
+    DeviceTask::windows("echo-partial-m0", Topology::EncoderDecoder, 16, 100),
     // echo-partial-3 at its smallest size (scripts/units-search.py).
-    DeviceTask {
-        name: "echo-partial-3-24",
-        mode: Mode::Windows,
-        topology: Topology::EncoderDecoder,
-        units: 24,
-        classes: 100,
-        window: 5,
-    },
+    DeviceTask::windows("echo-partial-3-24", Topology::EncoderDecoder, 24, 100),
     // One number per step in, a rounded regression value out.
-    DeviceTask {
-        name: "echo-whole-linear",
-        mode: Mode::Windows,
-        topology: Topology::ReluRegression,
-        units: 20,
-        classes: 100,
-        window: 5,
-    },
-    DeviceTask {
-        name: "echo-index-linear",
-        mode: Mode::Windows,
-        topology: Topology::ReluRegression,
-        units: 25,
-        classes: 10,
-        window: 5,
-    },
+    DeviceTask::windows("echo-whole-linear", Topology::ReluRegression, 20, 100),
+    DeviceTask::windows("echo-index-linear", Topology::ReluRegression, 25, 10),
     // One number per step in, a class out.
-    DeviceTask {
-        name: "echo-index-linear-classify",
-        mode: Mode::Windows,
-        topology: Topology::ManyToOne,
-        units: 25,
-        classes: 10,
-        window: 5,
-    },
+    DeviceTask::windows("echo-index-linear-classify", Topology::ManyToOne, 25, 10),
     // echo-lag in the published rows of 5-value windows (last step).
-    DeviceTask {
-        name: "echo-lag-rows",
-        mode: Mode::Windows,
-        topology: Topology::ManyToOne,
-        units: 50,
-        classes: 100,
-        window: 5,
-    },
+    DeviceTask::windows("echo-lag-rows", Topology::ManyToOne, 50, 100),
     // echo-lag's rows with the first rows kept, padded and masked.
-    DeviceTask {
-        name: "echo-lag-rows-masked",
-        mode: Mode::Windows,
-        topology: Topology::ManyToOne,
-        units: 50,
-        classes: 100,
-        window: 5,
-    },
+    DeviceTask::windows("echo-lag-rows-masked", Topology::ManyToOne, 50, 100),
     // The masked framing: windows reaching before the sequence, padded.
-    DeviceTask {
-        name: "echo-whole-masked",
-        mode: Mode::Windows,
-        topology: Topology::ManyToMany,
-        units: 20,
-        classes: 100,
-        window: 5,
-    },
-    DeviceTask {
-        name: "echo-whole-stacked",
-        mode: Mode::Windows,
-        topology: Topology::Stacked,
-        units: 20,
-        classes: 100,
-        window: 5,
-    },
-    DeviceTask {
-        name: "echo-whole-bidirectional",
-        mode: Mode::Windows,
-        topology: Topology::Bidirectional,
-        units: 20,
-        classes: 100,
-        window: 5,
-    },
+    DeviceTask::windows("echo-whole-masked", Topology::ManyToMany, 20, 100),
+    DeviceTask::windows("echo-whole-stacked", Topology::Stacked, 20, 100),
+    DeviceTask::windows("echo-whole-bidirectional", Topology::Bidirectional, 20, 100),
 ];
 
 /// The workspace root (this crate is its `tests/` directory).
@@ -243,6 +173,24 @@ pub enum Source {
 }
 
 impl DeviceTask {
+    /// A task of whole windows of 5 steps: its name (and committed model's),
+    /// and the stand-in's topology, units and one-hot classes.
+    pub const fn windows(
+        name: &'static str,
+        topology: Topology,
+        units: usize,
+        classes: usize,
+    ) -> Self {
+        DeviceTask {
+            name,
+            mode: Mode::Windows,
+            topology,
+            units,
+            classes,
+            window: 5,
+        }
+    }
+
     /// The task's model file: the committed one if present, otherwise a
     /// stand-in (see [`stand_in_file`](Self::stand_in_file)).
     pub fn model_file(&self, scratch: &Path, policy: PrecisionPolicy) -> (PathBuf, Source) {
