@@ -229,7 +229,7 @@ fn shape_errors() {
         Err(Error::Shape(what)) => what.as_str(),
         other => panic!("{t:?}: expected a shape error, got {other:?}"),
     };
-    let cases: [Case; 16] = [
+    let cases: [Case; 18] = [
         (
             ManyToOne,
             |d| d.encoder[0].forward.input.rows += 1,
@@ -296,7 +296,17 @@ fn shape_errors() {
         (
             ManyToOne,
             |d| d.head.kind = HeadKind::Regress,
-            "regression head with more than one output",
+            "regression head with more than one output per group",
+        ),
+        (
+            Vector,
+            |d| d.head.groups = 0,
+            "head rows not in whole, non-empty groups",
+        ),
+        (
+            Vector,
+            |d| d.head.groups = d.head.dense.rows + 1,
+            "head rows not in whole, non-empty groups",
         ),
         (ManyToOne, |d| d.head.bias = zeros(1), "head bias"),
     ];
@@ -542,7 +552,10 @@ fn runner_errors() {
         engine.predict(&[0, 1, -1, 2, 3], &mut out),
         Err(Error::InputOutOfRange)
     );
-    assert_eq!(engine.push(&[i16::MAX]), Err(Error::InputOutOfRange));
+    assert_eq!(
+        engine.push(&[i16::MAX], &mut [0]),
+        Err(Error::InputOutOfRange)
+    );
     // Windows of the wrong length (the model was trained on 5 steps).
     assert_eq!(engine.predict(&[], &mut out), Err(Error::WindowLength));
     assert_eq!(engine.predict(&[0; 4], &mut out), Err(Error::WindowLength));
@@ -550,8 +563,8 @@ fn runner_errors() {
         engine.predict_logits(&[0; 6], &mut logits),
         Err(Error::WindowLength)
     );
-    assert_eq!(engine.push(&[]), Err(Error::WindowLength));
-    assert_eq!(engine.push(&[0, 1]), Err(Error::WindowLength));
+    assert_eq!(engine.push(&[], &mut [0]), Err(Error::WindowLength));
+    assert_eq!(engine.push(&[0, 1], &mut [0]), Err(Error::WindowLength));
     // Output buffers too short: 5 steps, 5 x 4 logits, 4 logits per push.
     assert_eq!(
         engine.predict(&[0; 5], &mut out[..4]),
@@ -583,8 +596,31 @@ fn runner_errors() {
     let mut dense = Box::new(HostEngine::new(wide).unwrap());
     assert_eq!(dense.predict(&[0; 9], &mut out), Err(Error::WindowLength));
     assert_eq!(dense.predict(&[i16::MIN; 10], &mut out), Ok(1));
-    assert_eq!(dense.push(&[0]), Err(Error::WindowLength));
-    assert!(dense.push(&[i16::MAX, i16::MIN]).is_ok());
+    assert_eq!(dense.push(&[0], &mut [0]), Err(Error::WindowLength));
+    assert!(dense.push(&[i16::MAX, i16::MIN], &mut [0]).is_ok());
+
+    // A vector output: one prediction per group of head rows, each a
+    // class of its own group.
+    let file = model_file(Topology::Vector);
+    let vector = Model::from_bytes(&file).unwrap();
+    let groups = echo_tests::random_model::VECTOR_GROUPS;
+    assert_eq!(vector.predictions(5), groups);
+    let classes = vector.outputs_per_prediction();
+    assert_eq!(classes * groups, vector.head_outputs());
+    let mut engine = Box::new(HostEngine::new(vector).unwrap());
+    let mut out = vec![-1; groups];
+    assert_eq!(
+        engine.predict(&[0; 5], &mut out[..groups - 1]),
+        Err(Error::OutputTooShort)
+    );
+    assert_eq!(
+        engine.push(&[0], &mut out[..groups - 1]),
+        Err(Error::OutputTooShort)
+    );
+    assert_eq!(engine.predict(&[0, 1, 2, 3, 0], &mut out), Ok(groups));
+    assert!(out.iter().all(|c| (0..classes as i32).contains(c)));
+    engine.reset();
+    assert_eq!(engine.push(&[0], &mut out), Ok(groups));
 }
 
 #[test]
@@ -592,7 +628,11 @@ fn bidirectional_and_encoder_decoder_models_do_not_stream() {
     for topology in [Topology::Bidirectional, Topology::EncoderDecoder] {
         let file = model_file(topology);
         let mut engine = Box::new(HostEngine::new(Model::from_bytes(&file).unwrap()).unwrap());
-        assert_eq!(engine.push(&[0]), Err(Error::NotStreamable), "{topology:?}");
+        assert_eq!(
+            engine.push(&[0], &mut [0]),
+            Err(Error::NotStreamable),
+            "{topology:?}"
+        );
         assert_eq!(
             engine.push_logits(&[0], &mut [0; 8]),
             Err(Error::NotStreamable)

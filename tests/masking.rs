@@ -40,6 +40,7 @@ fn one_unit() -> FloatModel {
         }],
         outputs: FloatOutputs::EveryStep,
         head_kind: HeadKind::Regress,
+        head_groups: 1,
         head_weights: vec![2.0],
         head_bias: vec![0.1],
         masked: true,
@@ -106,7 +107,14 @@ fn a_pad_step_carries_the_state_as_keras_masking_does() {
     assert_eq!(masked, [plain[0], plain[0], plain[1]]);
     // Streaming: a pad step answers from the unchanged state.
     engine.reset();
-    let streamed: Vec<i32> = window.chunks(1).map(|s| engine.push(s).unwrap()).collect();
+    let streamed: Vec<i32> = window
+        .chunks(1)
+        .flat_map(|s| {
+            let mut one = [0];
+            engine.push(s, &mut one).unwrap();
+            one
+        })
+        .collect();
     assert_eq!(streamed, masked);
 }
 
@@ -169,7 +177,7 @@ fn the_pad_value_is_refused_where_the_model_has_no_mask() {
         engine.predict(&[3, 7, 4], &mut out),
         Err(Error::InputOutOfRange)
     );
-    assert_eq!(engine.push(&[7]), Err(Error::InputOutOfRange));
+    assert_eq!(engine.push(&[7], &mut [0]), Err(Error::InputOutOfRange));
 
     // A mask whose pad value is a class cannot be told from it: refused.
     let masked = masked_model(Topology::ManyToMany);

@@ -237,6 +237,7 @@ impl OwnedModel {
                 } else {
                     HeadKind::Regress
                 },
+                groups: 1,
                 dense: self.head.view(),
                 bias: &self.head_bias,
                 output_scale: 1.0 / 1024.0,
@@ -338,7 +339,11 @@ fn run_extremes(file: &[u8], shape: &Shape) -> Result<(), TestCaseError> {
         let width = model.step_width();
         let pushed: Vec<i32> = window
             .chunks(width)
-            .map(|s| engine.push(s).unwrap())
+            .map(|s| {
+                let mut one = [0];
+                engine.push(s, &mut one).unwrap();
+                one[0]
+            })
             .collect();
         match d.outputs {
             Outputs::EveryStep => prop_assert_eq!(&pushed, &out),
@@ -501,6 +506,7 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
     };
     let head = Head {
         kind: HeadKind::Regress,
+        groups: 1,
         dense: column(1, &[1], 1 << 30, 30, false),
         bias: &[0; 4],
         output_scale: 1.0,
@@ -595,6 +601,7 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
     };
     let head = Head {
         kind: HeadKind::Classify,
+        groups: 1,
         dense: column(1, &[1], 1, 0, false),
         bias: &[0; 4],
         output_scale: 1.0,

@@ -120,8 +120,8 @@ fn main() {
         "inputs are not whole timesteps of this model"
     );
     let outputs = match inputs.mode {
-        firmware_inputs::Mode::Windows => model.output_steps(inputs.width / step_width),
-        firmware_inputs::Mode::Stream => 1,
+        firmware_inputs::Mode::Windows => model.predictions(inputs.width / step_width),
+        firmware_inputs::Mode::Stream => model.predictions_per_step(),
     };
 
     let (enc_units, enc_layers) = stack_shape(&d.encoder);
@@ -168,7 +168,8 @@ fn main() {
          pub static MODEL: &[u8] = infer_nostd::include_model!({model:?});\n\
          /// The inputs file, in flash.\n\
          pub static INPUTS: &[u8] = include_bytes!({inputs:?});\n",
-        units = enc_units.max(dec_units),
+        // A dense step is read into buffers of 2 x UNITS values.
+        units = enc_units.max(dec_units).max(step_width.div_ceil(2)),
         layers = enc_layers.max(dec_layers),
         record = inputs.width,
         tick_ps = board.tick_ps,

@@ -261,7 +261,7 @@ fn streamable(d: &ModelDesc<'_, Layers<'_>>) -> bool {
     !d.encoder.has_bidirectional() && !matches!(d.outputs, Outputs::EncoderDecoder { .. })
 }
 
-/// The prediction `predict` must give for one output step's logits.
+/// The prediction `predict` must give for one group's logits.
 fn expected_prediction<K: Kernel>(d: &ModelDesc<'_, Layers<'_>>, logits: &[K::Output]) -> i32 {
     match d.head.kind {
         HeadKind::Regress => K::raw_output(logits[0], &d.head),
@@ -287,6 +287,7 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let model = r.model().clone();
     let d = model.desc();
     let rows = model.head_outputs();
+    let (groups, per_group) = (model.predictions_per_step(), model.outputs_per_prediction());
     for _ in 0..MAX_CALLS {
         if s.done() {
             break;
@@ -307,13 +308,22 @@ fn drive<K: Kernel, const H: usize, const L: usize, const T: usize>(
             }
             2 => {
                 let step = s.step(&model);
-                match r.push(&step) {
-                    Ok(p) => {
+                let short = usize::from(s.byte() % 2).min(groups);
+                let mut out = vec![0i32; groups - short];
+                match r.push(&step, &mut out) {
+                    Ok(n) => {
+                        assert_eq!((n, short), (groups, 0), "push filled a short buffer");
                         if d.head.kind == HeadKind::Classify {
-                            assert!((0..rows as i32).contains(&p), "push: class {p} of {rows}");
+                            let classes = 0..per_group as i32;
+                            assert!(out.iter().all(|p| classes.contains(p)), "push: class");
                         }
                     }
-                    Err(e) => assert_push_error(d, &step, model.step_width(), e),
+                    // The buffer is checked first, as `push_logits` does.
+                    Err(Error::OutputTooShort) => assert_eq!(short, 1, "push: buffer fits"),
+                    Err(e) => {
+                        assert_eq!(short, 0, "push: short buffer not refused");
+                        assert_push_error(d, &step, model.step_width(), e)
+                    }
                 }
             }
             3 => {
@@ -346,7 +356,7 @@ fn predict_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
     let model = r.model().clone();
     let expected_err = window_error(r, window);
     let steps = window.len() / model.step_width();
-    let n = model.output_steps(steps);
+    let n = model.predictions(steps);
     let mut out = vec![i32::MIN; n.saturating_sub(short)];
     match (r.predict(window, &mut out), expected_err) {
         (Err(e), Some(want)) => assert_eq!(e, want, "predict"),
@@ -358,11 +368,11 @@ fn predict_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
         }
         (Ok(got), None) => {
             assert!(short == 0, "predict filled a buffer {short} short");
-            assert_eq!(got, n, "predict: output steps");
+            assert_eq!(got, n, "predict: predictions");
             if model.desc().head.kind == HeadKind::Classify {
-                let rows = model.head_outputs() as i32;
+                let classes = 0..model.outputs_per_prediction() as i32;
                 assert!(
-                    out.iter().all(|p| (0..rows).contains(p)),
+                    out.iter().all(|p| classes.contains(p)),
                     "predict: class out of range"
                 );
             }
@@ -398,13 +408,15 @@ fn logits_checked<K: Kernel, const H: usize, const L: usize, const T: usize>(
         }
         (Ok(got), None) => {
             assert_eq!(got, n, "predict_logits: output steps");
-            let mut preds = vec![0i32; n];
+            let mut preds = vec![0i32; model.predictions(steps)];
             r.predict(window, &mut preds)
                 .expect("predict after predict_logits");
-            for (k, p) in preds.iter().enumerate() {
-                let want =
-                    expected_prediction::<K>(model.desc(), &logits[k * rows..(k + 1) * rows]);
-                assert_eq!(*p, want, "predict vs predict_logits at output step {k}");
+            // Step-major, each step's groups in order: one prediction per
+            // group of rows.
+            let per_group = model.outputs_per_prediction();
+            for (k, (p, group)) in preds.iter().zip(logits.chunks(per_group)).enumerate() {
+                let want = expected_prediction::<K>(model.desc(), group);
+                assert_eq!(*p, want, "predict vs predict_logits at prediction {k}");
             }
         }
     }
@@ -434,16 +446,21 @@ fn stream_matches_window<K: Kernel, const H: usize, const L: usize, const T: usi
     }
     let width = model.step_width();
     let steps = window.len() / width;
-    let mut whole = vec![0i32; model.output_steps(steps)];
+    let mut whole = vec![0i32; model.predictions(steps)];
     r.predict(window, &mut whole)
         .expect("predict on a checked window");
     r.reset();
-    let mut pushed = Vec::with_capacity(steps);
-    for step in window.chunks_exact(width) {
-        pushed.push(r.push(step).expect("push on a checked step"));
+    let groups = model.predictions_per_step();
+    let mut pushed = vec![0i32; steps * groups];
+    for (step, out) in window.chunks_exact(width).zip(pushed.chunks_mut(groups)) {
+        r.push(step, out).expect("push on a checked step");
     }
     match model.desc().outputs {
         Outputs::EveryStep => assert_eq!(pushed, whole, "stream vs window (every step)"),
-        _ => assert_eq!(pushed.last(), whole.first(), "stream vs window (last step)"),
+        _ => assert_eq!(
+            &pushed[pushed.len() - groups..],
+            &whole[..],
+            "stream vs window (last step)"
+        ),
     }
 }

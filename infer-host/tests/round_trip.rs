@@ -80,7 +80,9 @@ fn model(rng: &mut StdRng, c: &Case) -> FloatModel {
             6,
         ),
     };
-    let rows = if c.regress { 1 } else { 7 };
+    // Dense cases answer two predictions per step (a vector output).
+    let groups = 1 + usize::from(c.dense);
+    let rows = groups * if c.regress { 1 } else { 7 };
     FloatModel {
         label: "round trip".into(),
         window: 4,
@@ -92,6 +94,7 @@ fn model(rng: &mut StdRng, c: &Case) -> FloatModel {
         } else {
             HeadKind::Classify
         },
+        head_groups: groups,
         head_weights: weights(rng, rows * head_in),
         head_bias: weights(rng, rows),
         // Masks in the bidirectional cases: one one-hot, one dense.
@@ -106,6 +109,7 @@ fn variants(d: &FileDesc, seen: &mut BTreeSet<String>) {
         Input::Dense { .. } => "dense".into(),
     });
     seen.insert(format!("{:?}", d.head.kind));
+    seen.insert(format!("groups {}", d.head.groups));
     seen.insert(
         if d.mask.is_some() {
             "masked"
@@ -244,6 +248,8 @@ fn the_device_decodes_what_the_host_encodes_field_for_field() {
         "Int16",
         "masked",
         "unmasked",
+        "groups 1",
+        "groups 2",
     ] {
         assert!(seen.contains(variant), "no case covers {variant}: {seen:?}");
     }

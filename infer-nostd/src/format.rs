@@ -41,10 +41,11 @@ use serde::{Deserialize, Serialize};
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"ELSM";
 /// The format version this engine writes and reads.
+/// Version 4: [`Head::groups`] (several predictions per output step).
 /// Version 3: [`ModelDesc::mask`] (a pad value for masked steps), after
 /// the head. Version 2: row groups and unit-major LSTM rows (version 1
 /// stored rows plainly, gate by gate).
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Bytes before the postcard payload: magic then version.
 pub const HEADER_LEN: usize = 6;
 /// Most LSTM layers one stack may hold in a file.
@@ -298,6 +299,11 @@ pub enum HeadKind {
 pub struct Head<'a> {
     /// Classification or regression.
     pub kind: HeadKind,
+    /// Predictions per output step: the rows are this many equal blocks,
+    /// in order, each answering on its own (the argmax within its block;
+    /// regressing, every block is one row, its value). 1 but for a vector
+    /// output, such as all 5 values of a window from its last step.
+    pub groups: u16,
     /// Output rows by the last layer's output width.
     #[cfg_attr(feature = "serde", serde(borrow))]
     pub dense: Matrix<'a>,

@@ -145,9 +145,28 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// Outputs of the head per output step (classes, or 1 for regression).
+    /// Outputs of the head per output step (its rows: classes, or 1 for
+    /// regression, times [`predictions_per_step`](Self::predictions_per_step)).
     pub fn head_outputs(&self) -> usize {
         self.desc.head.dense.rows as usize
+    }
+
+    /// Predictions per output step ([`Head::groups`]): 1 but for a vector
+    /// output.
+    pub fn predictions_per_step(&self) -> usize {
+        self.desc.head.groups as usize
+    }
+
+    /// Head outputs behind one prediction (the rows of one group: classes,
+    /// or 1 for regression).
+    pub fn outputs_per_prediction(&self) -> usize {
+        self.head_outputs() / self.predictions_per_step().max(1)
+    }
+
+    /// Predictions for a window of `steps` timesteps: output steps times
+    /// [`predictions_per_step`](Self::predictions_per_step).
+    pub fn predictions(&self, steps: usize) -> usize {
+        self.output_steps(steps) * self.predictions_per_step()
     }
 
     /// Quantises one real dense input value to the model's input scale
@@ -382,8 +401,13 @@ fn validate(model: &Model) -> Result<(), Error> {
 fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {
     let rows = head.dense.rows as usize;
     check(rows >= 1, Error::Shape(Detail::NoHeadOutputs))?;
+    let groups = head.groups as usize;
+    check(
+        groups >= 1 && rows.is_multiple_of(groups),
+        Error::Shape(Detail::HeadGroups),
+    )?;
     if head.kind == HeadKind::Regress {
-        check(rows == 1, Error::Shape(Detail::RegressionOutputs))?;
+        check(rows == groups, Error::Shape(Detail::RegressionOutputs))?;
     }
     validate_matrix(&head.dense, (rows, cols), false, Detail::HeadWeights)?;
     check(head.bias.len() == 4 * rows, Error::Shape(Detail::HeadBias))?;

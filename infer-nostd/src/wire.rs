@@ -246,6 +246,7 @@ impl<'a> Decode<'a> for Head<'a> {
                 0 => HeadKind::Classify,
                 _ => HeadKind::Regress,
             },
+            groups: r.u16()?,
             dense: Matrix::decode(r)?,
             bias: r.bytes()?,
             output_scale: r.f32()?,

@@ -316,7 +316,10 @@ impl Inputs {
                     let n = engine.predict(x, &mut out).expect("host predict");
                     out[..n].to_vec()
                 }
-                Mode::Stream => vec![engine.push(x).expect("host push")],
+                Mode::Stream => {
+                    let n = engine.push(x, &mut out).expect("host push");
+                    out[..n].to_vec()
+                }
             })
             .collect()
     }

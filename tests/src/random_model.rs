@@ -23,17 +23,24 @@ pub enum Topology {
     Bidirectional,
     /// Dense input, ReLU-cell LSTM, regression.
     ReluRegression,
+    /// One-hot input, one LSTM, last step, a vector output: a head of
+    /// [`VECTOR_GROUPS`] groups of `classes` rows, each its own prediction.
+    Vector,
 }
+
+/// Predictions per output step of [`Topology::Vector`].
+pub const VECTOR_GROUPS: usize = 3;
 
 impl Topology {
     /// Every topology.
-    pub const ALL: [Topology; 6] = [
+    pub const ALL: [Topology; 7] = [
         Topology::ManyToOne,
         Topology::ManyToMany,
         Topology::EncoderDecoder,
         Topology::Stacked,
         Topology::Bidirectional,
         Topology::ReluRegression,
+        Topology::Vector,
     ];
 }
 
@@ -134,18 +141,24 @@ pub fn random_model(
         encoder.push(layer(&mut rng, units, inputs, false, false, gain));
     }
     let outputs = match topology {
-        Topology::ManyToOne | Topology::Bidirectional | Topology::ReluRegression => {
-            FloatOutputs::LastStep
-        }
+        Topology::ManyToOne
+        | Topology::Bidirectional
+        | Topology::ReluRegression
+        | Topology::Vector => FloatOutputs::LastStep,
         Topology::ManyToMany | Topology::Stacked => FloatOutputs::EveryStep,
         Topology::EncoderDecoder => FloatOutputs::EncoderDecoder {
             steps: 2,
             decoder: vec![layer(&mut rng, units, units, false, false, gain)],
         },
     };
-    let (head_kind, head_rows) = match topology {
+    let (head_kind, head_groups) = match topology {
         Topology::ReluRegression => (HeadKind::Regress, 1),
-        _ => (HeadKind::Classify, classes),
+        Topology::Vector => (HeadKind::Classify, VECTOR_GROUPS),
+        _ => (HeadKind::Classify, 1),
+    };
+    let head_rows = match head_kind {
+        HeadKind::Regress => head_groups,
+        HeadKind::Classify => head_groups * classes,
     };
     let a = gain * (6.0 / (units + head_rows) as f32).sqrt();
     FloatModel {
@@ -155,6 +168,7 @@ pub fn random_model(
         encoder,
         outputs,
         head_kind,
+        head_groups,
         head_weights: rng.vec(head_rows * units, a),
         head_bias: rng.vec(head_rows, 0.1),
         masked: false,

@@ -69,12 +69,13 @@ impl<'a> FileRunner<'a> {
         raw.iter().map(|&x| model.quantise_input(x)).collect()
     }
 
-    /// Every output step's answer for one window of raw numbers.
+    /// Every answer for one window of raw numbers: one per output step,
+    /// or a vector output's per group of each step, in order.
     pub fn predict(&mut self, raw: &[f32]) -> Result<Vec<f32>> {
         let model = self.model().clone();
         let input = self.quantised(raw);
         let steps = input.len() / model.step_width().max(1);
-        let mut out = vec![0i32; model.output_steps(steps).max(1)];
+        let mut out = vec![0i32; model.predictions(steps).max(1)];
         let n = match &mut self.inner {
             Inner::Fixed(r) => r.predict(&input, &mut out),
             Inner::Float(r) => r.predict(&input, &mut out),
@@ -93,19 +94,19 @@ impl<'a> FileRunner<'a> {
             .collect())
     }
 
-    /// A classifier's answer at every output step and every head output
-    /// of every step (step-major, `head_outputs` per step, as real
-    /// logits), from one run: each class is the first of the equal maxima
-    /// of the engine's own logits (integers, or f32), as `predict` picks
-    /// it. At most [`MAX_LOGITS`] logits.
+    /// A classifier's every answer (as [`predict`](Self::predict) lists
+    /// them) and every head output (in the same order, the rows of each
+    /// answer's group: as real logits), from one run: each class is the
+    /// first of the equal maxima of the engine's own logits (integers, or
+    /// f32), as `predict` picks it. At most [`MAX_LOGITS`] logits.
     pub fn classes_and_logits(&mut self, raw: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
         let model = self.model().clone();
         let input = self.quantised(raw);
-        let steps = model.output_steps(input.len() / model.step_width().max(1));
-        let rows = model.head_outputs().max(1);
-        let len = steps.saturating_mul(rows);
+        let answers = model.predictions(input.len() / model.step_width().max(1));
+        let rows = model.outputs_per_prediction().max(1);
+        let len = answers.saturating_mul(rows);
         if len > MAX_LOGITS {
-            bail!("{steps} steps of {rows} outputs are too many to list (at most {MAX_LOGITS} values)");
+            bail!("{answers} answers of {rows} outputs are too many to list (at most {MAX_LOGITS} values)");
         }
         match &mut self.inner {
             Inner::Fixed(r) => run_logits(r, &input, len, rows, |v| model.dequantise_output(v)),
@@ -137,8 +138,8 @@ impl<'a> FileRunner<'a> {
     }
 }
 
-/// One run's logits (`len`, `rows` per step) through `runner`: each step's
-/// class (the first maximum) and every logit through `real`.
+/// One run's logits (`len`, `rows` per answer) through `runner`: each
+/// answer's class (the first maximum) and every logit through `real`.
 fn run_logits<K: Kernel>(
     runner: &mut HostRunner<'_, K>,
     input: &[i16],

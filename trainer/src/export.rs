@@ -99,6 +99,7 @@ pub fn float_model(network: &Network, label: &str, window: usize) -> FloatModel 
         encoder: layers(&network.encoder, input_scale),
         outputs,
         head_kind,
+        head_groups: spec.head.groups,
         head_weights,
         head_bias: head_bias.iter().map(|b| b * output_scale).collect(),
         masked: spec.masked,

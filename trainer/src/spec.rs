@@ -71,8 +71,11 @@ pub enum OutputSpec {
 /// The dense layer applied to each output step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeadSpec {
-    /// Output width (classes, or 1 for regression).
+    /// Outputs of one prediction (classes, or 1 for regression).
     pub outputs: usize,
+    /// Predictions per output step, each over its own `outputs` rows (1
+    /// but for a vector output).
+    pub groups: usize,
     /// Argmax classification rather than regression.
     pub classify: bool,
     /// A regression answer is rounded to the nearest integer (a linear
@@ -85,6 +88,7 @@ impl HeadSpec {
     pub fn classify(classes: usize) -> Self {
         HeadSpec {
             outputs: classes,
+            groups: 1,
             classify: true,
             round: false,
         }
@@ -94,6 +98,7 @@ impl HeadSpec {
     pub fn regress() -> Self {
         HeadSpec {
             outputs: 1,
+            groups: 1,
             classify: false,
             round: false,
         }
@@ -105,6 +110,16 @@ impl HeadSpec {
             round: true,
             ..HeadSpec::regress()
         }
+    }
+
+    /// This head answering `groups` predictions per output step.
+    pub fn grouped(self, groups: usize) -> Self {
+        HeadSpec { groups, ..self }
+    }
+
+    /// Rows of the dense layer: `outputs` per group.
+    pub fn rows(self) -> usize {
+        self.outputs * self.groups
     }
 
     /// The answer of a regression `value` (in the task's units): rounded
@@ -207,8 +222,12 @@ impl NetworkSpec {
             (false, true) => "rounded regress",
             (false, false) => "regress",
         };
+        let groups = match self.head.groups {
+            1 => String::new(),
+            g => format!("{g} x "),
+        };
         format!(
-            "{input}, {}, {outputs}, {head} {}",
+            "{input}, {}, {outputs}, {head} {groups}{}",
             stack(&self.encoder),
             self.head.outputs
         )

@@ -98,6 +98,14 @@ pub enum Framing {
     /// reach before the sequence are padded and masked, as
     /// [`Framing::Masked`] does.
     MaskedRows,
+    /// Many-to-one with a vector output: echo-whole's window in, all 5
+    /// values answered at once from its last step (a head of 5 groups of
+    /// 100 classes). echo-whole only.
+    Vector,
+    /// One-to-one: echo-whole's 5 timesteps as the features of one step
+    /// (their one-hots side by side, 500 dense values of 0 or 1), all 5
+    /// values answered from it (5 groups of 100 classes). echo-whole only.
+    OneStep,
 }
 
 impl Framing {
@@ -110,6 +118,8 @@ impl Framing {
             Framing::Masked => "-masked",
             Framing::Rows => "-rows",
             Framing::MaskedRows => "-rows-masked",
+            Framing::Vector => "-vector",
+            Framing::OneStep => "-one-step",
         }
     }
 
@@ -121,6 +131,11 @@ impl Framing {
     /// Whether echo-lag comes as rows of 5-value windows.
     pub fn rows(self) -> bool {
         matches!(self, Framing::Rows | Framing::MaskedRows)
+    }
+
+    /// Whether a window's values are answered at once, as one vector.
+    pub fn vector(self) -> bool {
+        matches!(self, Framing::Vector | Framing::OneStep)
     }
 }
 
@@ -193,6 +208,8 @@ impl Task {
             .chain(
                 [
                     "echo-whole-masked",
+                    "echo-whole-vector",
+                    "echo-whole-one-step",
                     "echo-lag-rows",
                     "echo-lag-rows-masked",
                     "univariate",
@@ -229,20 +246,21 @@ impl Task {
     pub fn seed_network(self) -> NetworkSpec {
         let classes = self.classes() as usize;
         let input = match self.framing {
-            Framing::OneHot | Framing::Masked | Framing::Rows | Framing::MaskedRows => {
-                InputSpec::OneHot { classes }
-            }
             Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
+            Framing::OneStep => InputSpec::Dense {
+                features: WINDOW * classes,
+            },
+            _ => InputSpec::OneHot { classes },
         };
-        let head = if self.rounds() {
-            HeadSpec::rounded()
-        } else {
-            HeadSpec::classify(classes)
+        let head = match self.framing {
+            Framing::Linear => HeadSpec::rounded(),
+            Framing::Vector | Framing::OneStep => HeadSpec::classify(classes).grouped(WINDOW),
+            _ => HeadSpec::classify(classes),
         };
         // Linear values are scaled to [0, 1] while training.
         let value_scale = match self.framing {
-            Framing::OneHot | Framing::Masked | Framing::Rows | Framing::MaskedRows => 1.0,
             Framing::Linear | Framing::LinearClassify => (classes.max(2) - 1) as f32,
+            _ => 1.0,
         };
         let masked = self.framing.masked();
         let network = |encoder: Vec<LayerSpec>, outputs: OutputSpec| NetworkSpec {
@@ -255,6 +273,9 @@ impl Task {
         };
         match self.echo {
             Echo::Index { .. } => network(vec![LayerSpec::tanh(25)], OutputSpec::LastStep),
+            Echo::Whole if self.framing.vector() => {
+                network(vec![LayerSpec::tanh(20)], OutputSpec::LastStep)
+            }
             Echo::Whole => network(vec![LayerSpec::tanh(20)], OutputSpec::EveryStep),
             Echo::Partial { k } => network(
                 vec![LayerSpec::tanh(150)],
@@ -287,6 +308,7 @@ impl Task {
         match self.echo {
             Echo::Lag if !self.framing.rows() => 0,
             Echo::Univariate => UNIVARIATE_WINDOW,
+            _ if self.framing == Framing::OneStep => 1,
             _ => WINDOW,
         }
     }
@@ -525,9 +547,23 @@ impl BatchBuilder {
                 *t = 0;
             }
         }
+        let (mut steps, mut features) = (steps, 1);
         let (inputs, targets) = match self.task.framing {
-            Framing::OneHot | Framing::Masked | Framing::Rows | Framing::MaskedRows => {
-                (Inputs::Classes(self.inputs), Targets::Classes(self.targets))
+            Framing::OneHot
+            | Framing::Masked
+            | Framing::Rows
+            | Framing::MaskedRows
+            | Framing::Vector => (Inputs::Classes(self.inputs), Targets::Classes(self.targets)),
+            Framing::OneStep => {
+                (features, steps) = (steps * CLASSES as usize, 1);
+                let one_hot = self
+                    .inputs
+                    .iter()
+                    .flat_map(|&v| (0..CLASSES).map(move |c| f32::from(u8::from(c == v))));
+                (
+                    Inputs::Values(one_hot.collect()),
+                    Targets::Classes(self.targets),
+                )
             }
             Framing::Linear => (
                 Inputs::Values(values(self.inputs)),
@@ -541,7 +577,7 @@ impl BatchBuilder {
         Batch {
             samples: self.samples,
             steps,
-            features: 1,
+            features,
             out_steps,
             first_scored: usize::from(self.task.echo == Echo::Lag && !self.task.framing.rows()),
             inputs,
@@ -583,6 +619,8 @@ impl FromStr for Task {
             Framing::MaskedRows,
             Framing::Masked,
             Framing::Rows,
+            Framing::Vector,
+            Framing::OneStep,
         ]
         .iter()
         .find_map(|&f| s.strip_suffix(f.suffix()).map(|n| (n, f)))
@@ -600,7 +638,7 @@ impl FromStr for Task {
             _ => return Err(unknown()),
         };
         let fits = match framing {
-            Framing::Masked => echo == Echo::Whole,
+            Framing::Masked | Framing::Vector | Framing::OneStep => echo == Echo::Whole,
             Framing::Rows | Framing::MaskedRows => echo == Echo::Lag,
             _ => true,
         };

@@ -133,10 +133,7 @@ fn run(out: &mut Out) -> Result<Stats, Failure> {
         let start = counter::ticks();
         let n = match inputs.mode {
             Mode::Windows => engine.predict(x, &mut preds)?,
-            Mode::Stream => {
-                preds[0] = engine.push(x)?;
-                1
-            }
+            Mode::Stream => engine.push(x, &mut preds)?,
         };
         ticks += counter::ticks() - start;
         for (k, p) in preds.iter().take(n).enumerate() {

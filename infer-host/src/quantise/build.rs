@@ -229,6 +229,7 @@ pub fn model_file(
         outputs,
         head: Head {
             kind: model.head_kind,
+            groups: model.head_groups as u16,
             dense: dense.view(),
             bias: &bias,
             output_scale: output_scale as f32,

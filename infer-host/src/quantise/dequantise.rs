@@ -114,6 +114,7 @@ pub fn dequantise(model: &Model) -> FloatModel {
         encoder,
         outputs,
         head_kind: head.kind,
+        head_groups: head.groups as usize,
         head_weights: matrix(&head.dense, last.scale(), |_| head.output_scale, false),
         head_bias: (0..head.dense.rows as usize)
             .map(|r| le_i32(head.bias, r) as f32 * head.output_scale)

@@ -77,6 +77,9 @@ pub struct FloatModel {
     pub outputs: FloatOutputs,
     /// Classification or regression.
     pub head_kind: HeadKind,
+    /// Predictions per output step: the head's rows in this many equal
+    /// groups, each its own answer (1 but for a vector output).
+    pub head_groups: usize,
     /// Head weights, outputs by the last layer's width, row-major.
     pub head_weights: Vec<f32>,
     /// Head biases.

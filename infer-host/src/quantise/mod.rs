@@ -266,12 +266,14 @@ fn measure_agreement(
     let (mut same, mut total) = (0usize, 0usize);
     for (w, float) in windows.iter().zip(float_outputs) {
         let n = engine.predict(&engine_window(&fixed, w), &mut out)?;
-        for (step, logits) in float.iter().enumerate().take(n) {
+        let groups = model.head_groups.max(1);
+        let float_groups = float
+            .iter()
+            .flat_map(|l| l.chunks(l.len().div_ceil(groups).max(1)));
+        for (&got, logits) in out[..n].iter().zip(float_groups) {
             let ok = match model.head_kind {
-                HeadKind::Classify => out[step] == argmax(logits) as i32,
-                HeadKind::Regress => {
-                    (fixed.dequantise_output(out[step]) - logits[0]).abs() <= tolerance
-                }
+                HeadKind::Classify => got == argmax(logits) as i32,
+                HeadKind::Regress => (fixed.dequantise_output(got) - logits[0]).abs() <= tolerance,
             };
             same += ok as usize;
             total += 1;
@@ -357,9 +359,14 @@ fn check_shapes(model: &FloatModel) -> Result<(), QuantiseError> {
         rows >= 1 && model.head_weights.len() == rows * width,
         "head shape",
     )?;
+    let groups = model.head_groups;
     shape(
-        model.head_kind == HeadKind::Classify || rows == 1,
-        "regression head with several outputs",
+        groups >= 1 && groups <= u16::MAX as usize && rows.is_multiple_of(groups),
+        "head rows not in whole groups",
+    )?;
+    shape(
+        model.head_kind == HeadKind::Classify || rows == groups,
+        "regression head with several outputs per group",
     )?;
     shape(model.window <= u16::MAX as usize, "window length")
 }

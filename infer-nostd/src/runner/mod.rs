@@ -72,18 +72,21 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     /// Predicts one window: `window` holds one class index per timestep
     /// (one-hot input) or `features` quantised values per timestep (dense);
     /// in a masked model, pad steps ([`Model::is_pad`]) are masked.
-    /// Writes one value per output step into `out`: the class (argmax,
-    /// lowest index on ties) or, for regression, the raw output (see
-    /// [`Model::dequantise_output`]). Returns the number of output steps.
-    /// Starts from zero state; a stream in progress is lost.
+    /// Writes [`Model::predictions`] values into `out`, step-major (an
+    /// output step's [`Model::predictions_per_step`] in order): each a
+    /// class (argmax, lowest index on ties, within its group) or, for
+    /// regression, the raw output (see [`Model::dequantise_output`]).
+    /// Returns their number. Starts from zero state; a stream in progress
+    /// is lost.
     pub fn predict(&mut self, window: &[i16], out: &mut [i32]) -> Result<usize, Error> {
         let steps = self.window_steps(window)?;
-        let n = self.model.output_steps(steps);
+        let n = self.model.predictions(steps);
+        let per_step = self.model.predictions_per_step();
         let out = out.get_mut(..n).ok_or(Error::OutputTooShort)?;
         let head = *self.model.head();
         self.run(window, steps, |k, h, scale, scratch| {
-            if let Some(slot) = out.get_mut(k) {
-                *slot = head_prediction::<K>(&head, h, scale, scratch);
+            if let Some(step) = out.get_mut(k * per_step..(k + 1) * per_step) {
+                head_predictions::<K>(&head, h, scale, scratch, step);
             }
         });
         Ok(n)
@@ -119,17 +122,19 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     }
 
     /// Streams one timestep (`step`: one class index, or `features` values)
-    /// through the model and returns that step's prediction, as
+    /// through the model and writes that step's predictions into `out`
+    /// ([`Model::predictions_per_step`] of them, returned), as
     /// [`predict`](Self::predict) would for the window of every step pushed
     /// since the last [`reset`](Self::reset). A pad step of a masked model
     /// ([`Model::is_pad`]) leaves the state as it is and answers from it.
-    pub fn push(&mut self, step: &[i16]) -> Result<i32, Error> {
+    pub fn push(&mut self, step: &[i16], out: &mut [i32]) -> Result<usize, Error> {
         let head = *self.model.head();
-        let mut pred = 0;
+        let n = self.model.predictions_per_step();
+        let out = out.get_mut(..n).ok_or(Error::OutputTooShort)?;
         self.push_with(step, |h, scale, scratch| {
-            pred = head_prediction::<K>(&head, h, scale, scratch)
+            head_predictions::<K>(&head, h, scale, scratch, out)
         })?;
-        Ok(pred)
+        Ok(n)
     }
 
     /// Like [`push`](Self::push), but writes every head output into `out`.
@@ -261,27 +266,35 @@ impl<'a, K: Kernel, const H: usize, const L: usize, const T: usize> Runner<'a, K
     }
 }
 
-/// The prediction of one output step: argmax class or raw regression value.
-fn head_prediction<K: Kernel>(
+/// The predictions of one output step, one per group of head rows into
+/// `out`: the argmax class within the group, or a regression's raw value.
+fn head_predictions<K: Kernel>(
     head: &crate::format::Head,
     h: &[K::Value],
     scale: f32,
     scratch: &mut [K::Value],
-) -> i32 {
+    out: &mut [i32],
+) {
     let classify = head.kind == HeadKind::Classify;
-    // The first row, then (classifying) the first of equal maxima: rows
-    // come in order.
+    // Validated: `groups` divides the rows, so no group is empty.
+    let per_group = (head.dense.rows / head.groups.max(1)).max(1) as usize;
+    // The group's first row, then (classifying) the first of equal
+    // maxima: rows come in order.
     let mut best: Option<(usize, K::Output)> = None;
     K::head(head, h, scale, scratch, |r, v| {
-        if best.is_none_or(|(_, b)| classify && v > b) {
-            best = Some((r, v));
+        let i = r % per_group;
+        if i == 0 || best.is_none_or(|(_, b)| classify && v > b) {
+            best = Some((i, v));
+        }
+        if let (true, Some((class, v)), Some(slot)) =
+            (i + 1 == per_group, best, out.get_mut(r / per_group))
+        {
+            *slot = match head.kind {
+                HeadKind::Regress => K::raw_output(v, head),
+                HeadKind::Classify => class as i32,
+            };
         }
     });
-    match (head.kind, best) {
-        (_, None) => 0,
-        (HeadKind::Regress, Some((_, v))) => K::raw_output(v, head),
-        (HeadKind::Classify, Some((r, _))) => r as i32,
-    }
 }
 
 /// Refuses one-hot values outside `0..classes`, but for the pad value of

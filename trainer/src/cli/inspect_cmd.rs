@@ -88,6 +88,9 @@ pub struct Summary {
     pub decoder: Vec<LayerSummary>,
     /// `classify` or `regress`.
     pub head: &'static str,
+    /// Predictions per output step (1 but for a vector output): the head's
+    /// rows in this many equal groups.
+    pub head_groups: u16,
     /// The head's dense layer.
     pub head_dense: MatrixSummary,
     /// Real value of one head output unit.
@@ -165,6 +168,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
             HeadKind::Classify => "classify",
             HeadKind::Regress => "regress",
         },
+        head_groups: d.head.groups,
         head_dense: matrix(&d.head.dense),
         output_scale: d.head.output_scale,
         params: parameters(&model),
@@ -227,9 +231,13 @@ impl fmt::Display for Summary {
             }
             None => writeln!(f, "outputs {}", self.outputs.replace('-', " "))?,
         }
+        let groups = match self.head_groups {
+            1 => String::new(),
+            g => format!(" in {g} groups"),
+        };
         writeln!(
             f,
-            "head    {} dense {}, output scale {}",
+            "head    {} dense {}{groups}, output scale {}",
             self.head, self.head_dense, self.output_scale
         )?;
         writeln!(f, "params  {}", self.params)?;

@@ -72,7 +72,7 @@ fn predict_line(
     if json && classify {
         // One run gives the classes and the logits listed with them.
         let (predictions, logits) = runner.classes_and_logits(&window)?;
-        let rows = model.head_outputs().max(1);
+        let rows = model.outputs_per_prediction().max(1);
         let top = Some(logits.chunks(rows).map(top_classes).collect());
         return Ok(serde_json::to_string(&Prediction { predictions, top })?);
     }
@@ -103,9 +103,10 @@ fn predict_line(
 /// One window's `--json` line.
 #[derive(Serialize)]
 struct Prediction {
-    /// One answer per output step: a class, or a regression value.
+    /// One answer per output step (per group of a vector output, in
+    /// order): a class, or a regression value.
     predictions: Vec<f32>,
-    /// Classification: per output step, the best classes, best first.
+    /// Classification: per answer, the best classes, best first.
     #[serde(skip_serializing_if = "Option::is_none")]
     top: Option<Vec<Vec<Ranked>>>,
 }

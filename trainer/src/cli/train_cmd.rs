@@ -132,7 +132,7 @@ fn training_memory(config: &TrainConfig) -> usize {
         Recipe::Fast => config.batch,
         Recipe::Seed => config.task.seed_schedule().batch,
     };
-    let head = spec.head.outputs * config.task.window().max(1);
+    let head = spec.head.rows() * config.task.window().max(1);
     batch
         .saturating_mul(steps * unit_steps * FLOATS_PER_UNIT_STEP + head * 4)
         .saturating_mul(4)

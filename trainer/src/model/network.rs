@@ -92,7 +92,7 @@ impl Network {
             OutputSpec::EncoderDecoder { decoder, .. } => stack(encoder_width, decoder, device),
             _ => Vec::new(),
         };
-        let head = LinearConfig::new(spec.head_input_width(), spec.head.outputs).init(device);
+        let head = LinearConfig::new(spec.head_input_width(), spec.head.rows()).init(device);
         Network {
             encoder,
             decoder,
@@ -103,7 +103,9 @@ impl Network {
 
     /// Runs `input` (see [`crate::model::encode::inputs`]) from the
     /// encoder state `state` (zeros when `None`). Returns the head outputs
-    /// `[batch, output steps, head outputs]` and the encoder's final state.
+    /// `[batch, output steps x groups, outputs per group]` (a vector
+    /// output's groups are so many more output steps, in order) and the
+    /// encoder's final state.
     pub fn forward(
         &self,
         input: NetworkInput,
@@ -119,6 +121,12 @@ impl Network {
                 run_stack(&self.decoder, context, None, None).0
             }
         };
-        (self.head.forward(features), finals)
+        let y = self.head.forward(features);
+        let [batch, steps, _] = y.dims();
+        let head = self.spec.head;
+        (
+            y.reshape([batch, steps * head.groups, head.outputs]),
+            finals,
+        )
     }
 }
