@@ -26,6 +26,8 @@ use infer_nostd::Model;
 
 /// Fresh windows per task (at least 500).
 const WINDOWS: usize = 500;
+/// Fewest records a run that fits may hold (wide records fill the flash).
+const MIN_RECORDS: usize = 50;
 /// Values streamed through echo-lag (at least 500).
 const STREAM_STEPS: usize = 600;
 /// Flash the firmware needs besides the model, with margin.
@@ -46,10 +48,22 @@ fn check(target: Target, task: &DeviceTask, policy: PrecisionPolicy, tag: &str) 
     if bytes.len() + CODE_ALLOWANCE > target.flash_bytes() {
         return false;
     }
-    let records = match task.mode {
+    let mut records = match task.mode {
         Mode::Stream => STREAM_STEPS,
         Mode::Windows => WINDOWS,
     };
+    // Wide records (echo-whole-one-step's 500 values, 1 KB each) are as
+    // many as fit the flash beside the model, and at least MIN_RECORDS.
+    let room = target.flash_bytes() - bytes.len() - CODE_ALLOWANCE;
+    let record_bytes = 2 * task.inputs(&model, 1, 0).width;
+    if records * record_bytes > room {
+        records = room / record_bytes;
+        assert!(
+            records >= MIN_RECORDS,
+            "{}: {records} records fit",
+            task.name
+        );
+    }
     // Fresh inputs: the seed differs from any calibration or training data.
     let inputs = task.inputs(&model, records, 0xD0_0D ^ records as u64);
     let expected = inputs.host_predictions(&model);

@@ -123,7 +123,7 @@ pub const TASKS: [DeviceTask; 5] = [
 /// The published extensions' variants of the echo tasks, each a trained
 /// model committed under tests/models/ (the parity test requires the
 /// file; the stand-in fields name only the nearest random topology).
-pub const VARIANTS: [DeviceTask; 10] = [
+pub const VARIANTS: [DeviceTask; 12] = [
     // echo-partial at the smallest size that reaches 100.00%
     // (scripts/units-search.py): 14 KB, where the published 150 units
     // take 367 KB, more than a Cortex-M0's 256 KiB of flash.
@@ -143,6 +143,11 @@ pub const VARIANTS: [DeviceTask; 10] = [
     DeviceTask::windows("echo-whole-masked", Topology::ManyToMany, 20, 100),
     DeviceTask::windows("echo-whole-stacked", Topology::Stacked, 20, 100),
     DeviceTask::windows("echo-whole-bidirectional", Topology::Bidirectional, 20, 100),
+    // A vector output: the window's 5 values from its last step.
+    DeviceTask::windows("echo-whole-vector", Topology::Vector, 40, 100),
+    // One step of 500 features (five one-hots side by side), 5 values
+    // out; its records are random 0/1 features ("classes" 2).
+    DeviceTask::windows("echo-whole-one-step", Topology::Vector, 48, 2),
 ];
 
 /// The workspace root (this crate is its `tests/` directory).

@@ -153,7 +153,8 @@ impl TrainConfig {
     /// The defaults for `task`: its seed network, the fast recipe with the
     /// task's batch and learning rate, seed 1, 100% on 10,000 held-out
     /// windows by a margin of [`MARGIN`] (checked every 25 updates) twice
-    /// in a row, or 20,000 updates, checkpoints every 500 updates. Checkpoints and the metrics log go
+    /// in a row, or the task's most updates (20,000 but for a vector
+    /// output's 60,000), checkpoints every 500 updates. Checkpoints and the metrics log go
     /// beside `model` (`NAME.ckpt/`, `NAME.metrics.jsonl`).
     pub fn new(task: Task, model: &Path) -> Self {
         let defaults = task.fast_defaults();
@@ -164,7 +165,7 @@ impl TrainConfig {
             seed: 1,
             learning_rate: defaults.learning_rate,
             batch: defaults.batch,
-            max_steps: 20_000,
+            max_steps: defaults.max_steps,
             target_accuracy: 1.0,
             margin: MARGIN,
             eval_every: 25,

@@ -88,8 +88,8 @@ pub struct TrainArgs {
     /// (Keras' learning rate 1e-3 unless --lr).
     #[arg(long, value_enum, default_value_t = Recipe::Fast)]
     pub recipe: Recipe,
-    /// Most optimizer updates, 1 to 10,000,000 (default: 20000 fast, the
-    /// published count for seed).
+    /// Most optimizer updates, 1 to 10,000,000 (default: 20000 fast, 60000
+    /// for a vector output, the published count for seed).
     #[arg(long, value_parser = flags::whole::<1, 10_000_000>)]
     pub max_steps: Option<usize>,
     /// Held-out accuracy to stop at, in percent: above 0, at most 100.

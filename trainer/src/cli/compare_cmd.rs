@@ -40,6 +40,8 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("echo-whole", "--task echo-whole"),
     ("echo-whole-linear", "--task echo-whole-linear"),
     ("echo-whole-masked", "--task echo-whole-masked"),
+    ("echo-whole-vector", "--task echo-whole-vector"),
+    ("echo-whole-one-step", "--task echo-whole-one-step"),
     ("echo-whole-stacked", "--task echo-whole --layers 2"),
     (
         "echo-whole-bidirectional",

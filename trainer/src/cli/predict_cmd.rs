@@ -65,7 +65,10 @@ fn predict_line(
     json: bool,
 ) -> Result<String> {
     let model = runner.model().clone();
-    let window = parse_window(line, &model)?;
+    let mut window = parse_window(line, &model)?;
+    if let Some(one_hots) = task.and_then(|t| t.one_step_input(&window)) {
+        window = one_hots;
+    }
     check_window(&model, &window)?;
     warn_clipped(&model, &window);
     let classify = model.head().kind == HeadKind::Classify;

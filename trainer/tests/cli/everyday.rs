@@ -80,6 +80,39 @@ fn a_linear_echo_answers_its_values_rounded() {
 }
 
 #[test]
+fn vector_outputs_answer_the_whole_window_at_once() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models");
+    // Many-to-one: all 5 values from the last step.
+    let vector = models.join("echo-whole-vector.elsm");
+    let out = succeeds(trainer(["predict"]).arg(&vector).arg("3 14 15 92 65"));
+    assert_eq!(stdout(&out), "3 14 15 92 65\n");
+    let out = succeeds(
+        trainer(["predict", "--json"])
+            .arg(&vector)
+            .arg("0 99 50 7 42"),
+    );
+    let answer = json(&out);
+    assert_eq!(
+        answer["predictions"],
+        serde_json::json!([0.0, 99.0, 50.0, 7.0, 42.0])
+    );
+    // The top classes of each answer are classes of its own group.
+    assert_eq!(answer["top"][1][0]["class"], 99);
+    assert_eq!(answer["top"].as_array().unwrap().len(), 5);
+    // One-to-one: the 5 values typed as they are, read as one step of
+    // their one-hots side by side.
+    let one_step = models.join("echo-whole-one-step.elsm");
+    let out = succeeds(trainer(["predict"]).arg(&one_step).arg("3 14 15 92 65"));
+    assert_eq!(stdout(&out), "3 14 15 92 65\n");
+    let inspect = succeeds(trainer(["inspect"]).arg(&one_step));
+    assert!(
+        stdout(&inspect).contains("in 5 groups"),
+        "{}",
+        stdout(&inspect)
+    );
+}
+
+#[test]
 fn a_masked_model_takes_pad_steps() {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models");
     let out = succeeds(
