@@ -10,7 +10,7 @@ enough stays enough when larger (every size it visits is printed, so a
 reader can see the runs it rests on). Prints one line per run, then a
 Markdown table of the smallest sizes with their training time.
 
-    python3 scripts/units-search.py [--seed N] [--max-steps N] [TASK...]
+    python3 scripts/units-search.py [--seed N] [--max-steps N] [--lr R] [--grid N,N,...] [TASK...]
 
 TASK defaults to echo-partial, echo-partial-3, echo-partial-4 and
 echo-partial-5. `--keep DIR` keeps each task's smallest model as
@@ -33,11 +33,12 @@ TASKS = ["echo-partial", "echo-partial-3", "echo-partial-4", "echo-partial-5"]
 GRID = [4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 150, 192, 256]
 
 
-def train(task, units, seed, max_steps, out):
+def train(task, units, seed, max_steps, lr, out):
     """One training run; returns its JSON line (exit 3, a missed target, included)."""
+    rate = ["--lr", str(lr)] if lr else []
     run = subprocess.run(
         [TRAINER or ROOT / "target/release/trainer", "train", "--task", task, "--units", str(units),
-         "--seed", str(seed), "--max-steps", str(max_steps), "--out", out, "--json", "--force"],
+         "--seed", str(seed), "--max-steps", str(max_steps), "--out", out, "--json", "--force"] + rate,
         cwd=ROOT, capture_output=True, text=True)
     if run.returncode not in (0, 3):
         sys.exit(f"{task} units {units}: exit {run.returncode}: {run.stderr.strip()}")
@@ -53,20 +54,24 @@ def main():
     parser.add_argument("tasks", nargs="*", default=TASKS)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=20_000)
+    parser.add_argument("--lr", type=float, help="learning rate (default: the task's)")
+    parser.add_argument("--grid", type=lambda s: [int(u) for u in s.split(",")], default=GRID,
+                        help="sizes to bisect, ascending (default: 4 to 256)")
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
+    grid = args.grid
     if not TRAINER:
         subprocess.run(["cargo", "build", "--release", "-p", "trainer", "--quiet"], cwd=ROOT, check=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for task in args.tasks:
-            lo, hi = 0, len(GRID) - 1  # GRID[hi] is assumed enough until a run says otherwise
+            lo, hi = 0, len(grid) - 1  # grid[hi] is assumed enough until a run says otherwise
             runs = {}
             while lo <= hi:
                 mid = (lo + hi) // 2
-                units = GRID[mid]
+                units = grid[mid]
                 out = Path(tmp) / f"{task}-{units}.elsm"
-                d = train(task, units, args.seed, args.max_steps, out)
+                d = train(task, units, args.seed, args.max_steps, args.lr, out)
                 runs[units] = (d, out)
                 ok = enough(d)
                 print(f"{task} units {units}: {'enough' if ok else 'not enough'}: "
@@ -92,7 +97,7 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for task, units, d in rows:
         if units is None:
-            print(f"| {task} | none of {GRID[-1]} or fewer | | | | | |")
+            print(f"| {task} | none of {grid[-1]} or fewer | | | | | |")
             continue
         wall = d["train_seconds"] + d["check_seconds"]
         print(f"| {task} | {units} | {d['steps']:,} | {d['train_seconds']:.1f} | {wall:.1f} "

@@ -9,7 +9,7 @@
 use echo_tests::random_model::{random_model, Topology};
 use infer_host::file::to_file_bytes;
 use infer_host::quantise::{
-    float_predict, quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs,
+    float_predict, quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs,
     PrecisionPolicy,
 };
 use infer_host::{describe, HostEngine, HostReference};
@@ -31,7 +31,7 @@ fn one_unit() -> FloatModel {
         encoder: vec![FloatLayer {
             units: 1,
             relu: false,
-            forward: FloatLstmWeights {
+            forward: FloatDirection {
                 input: vec![0.9, -0.4, 1.3, 0.6],
                 recurrent: vec![0.5, 0.8, -0.7, 0.3],
                 bias: vec![0.1, 1.0, -0.2, 0.05],

@@ -22,8 +22,8 @@ use infer_nostd::fixed::{
     mul_shift, requant32, requant64, rescale, round_shift32, round_shift64, sat16, sat32,
 };
 use infer_nostd::format::{
-    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
-    Precision, MAX_SHIFT, UNIT_FRAC,
+    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs, Precision,
+    RecurrentLayer, MAX_SHIFT, UNIT_FRAC,
 };
 use infer_nostd::{Engine, Model};
 use proptest::prelude::*;
@@ -492,12 +492,12 @@ fn column(
 /// hidden state.
 fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -> Vec<u8> {
     let bias: Vec<u8> = bias.iter().flat_map(|b| b.to_le_bytes()).collect();
-    let direction = LstmWeights {
+    let direction = DirectionWeights {
         input: column(4, &[0; 4], 1 << 30, 0, true),
         recurrent: column(4, &[0; 4], 1 << 30, 0, false),
         bias: &bias,
     };
-    let layer = LstmLayer {
+    let layer = RecurrentLayer {
         units: 1,
         activation,
         cell_frac,
@@ -515,7 +515,7 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
 }
 
 /// A model file of one one-hot value, one LSTM layer and `head`.
-fn one_layer_file(layer: LstmLayer, outputs: Outputs<Stack>, head: Head) -> Vec<u8> {
+fn one_layer_file(layer: RecurrentLayer, outputs: Outputs<Stack>, head: Head) -> Vec<u8> {
     let desc = ModelDesc {
         label: "one layer",
         window: 0,
@@ -588,11 +588,11 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
     let input = column(4, &[127; 4], i32::MAX, 0, true);
     let recurrent = column(4, &[127; 4], i32::MAX, 0, false);
     let bias = i32::MAX.to_le_bytes().repeat(4);
-    let layer = LstmLayer {
+    let layer = RecurrentLayer {
         units: 1,
         activation: CellActivation::Tanh,
         cell_frac: 15,
-        forward: LstmWeights {
+        forward: DirectionWeights {
             input,
             recurrent,
             bias: &bias,

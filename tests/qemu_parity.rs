@@ -20,8 +20,8 @@ use echo_tests::device::{
 };
 use echo_tests::random_model::Topology;
 use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
-use infer_nostd::format::LstmLayer;
 use infer_nostd::format::Outputs;
+use infer_nostd::format::RecurrentLayer;
 use infer_nostd::Model;
 
 /// Fresh windows per task (at least 500).
@@ -256,7 +256,7 @@ fn a_unit_the_assembly_loop_leaves_is_bit_exact_on_cortex_m4() {
     });
     let bytes = std::fs::read(&path).expect("read the model");
     let model = Model::from_bytes(&bytes).expect("load the model");
-    let shifts = |layer: LstmLayer| layer.forward.recurrent.shifts[..4 * units].to_vec();
+    let shifts = |layer: RecurrentLayer| layer.forward.recurrent.shifts[..4 * units].to_vec();
     let Outputs::EncoderDecoder { decoder, .. } = model.readout() else {
         panic!("an encoder-decoder");
     };

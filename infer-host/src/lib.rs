@@ -18,7 +18,7 @@ pub mod layout;
 pub mod owned;
 pub mod quantise;
 
-use infer_nostd::format::{LstmLayer, ModelDesc, Outputs, MAX_STACK_LAYERS};
+use infer_nostd::format::{ModelDesc, Outputs, RecurrentLayer, MAX_STACK_LAYERS};
 use infer_nostd::{Layers, Model};
 
 /// A runner sized like [`HostEngine`], for either arithmetic.
@@ -39,7 +39,7 @@ pub type HostEngine<'a> = HostRunner<'a, infer_nostd::Fixed>;
 pub type HostReference<'a> = HostRunner<'a, infer_nostd::Float>;
 
 /// A stack of layers as host tools hold it: decoded, in order.
-pub type Stack<'a> = heapless::Vec<LstmLayer<'a>, MAX_STACK_LAYERS>;
+pub type Stack<'a> = heapless::Vec<RecurrentLayer<'a>, MAX_STACK_LAYERS>;
 
 /// A model description as host tools hold it (the file view with its
 /// stacks decoded): what [`file::to_file_bytes`] encodes and postcard

@@ -3,7 +3,7 @@
 //! is a [`Matrix`], and so on). The quantiser builds them from float
 //! weights; tests build them from chosen bytes.
 
-use infer_nostd::format::{CellActivation, LstmLayer, LstmWeights, Matrix, Precision};
+use infer_nostd::format::{CellActivation, DirectionWeights, Matrix, Precision, RecurrentLayer};
 
 /// A matrix that owns its bytes (see [`Matrix`] for their layout).
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +50,8 @@ pub struct OwnedDirection {
 
 impl OwnedDirection {
     /// The format's view of these weights.
-    pub fn view(&self) -> LstmWeights<'_> {
-        LstmWeights {
+    pub fn view(&self) -> DirectionWeights<'_> {
+        DirectionWeights {
             input: self.input.view(),
             recurrent: self.recurrent.view(),
             bias: &self.bias,
@@ -76,8 +76,8 @@ pub struct OwnedLayer {
 
 impl OwnedLayer {
     /// The format's view of this layer.
-    pub fn view(&self) -> LstmLayer<'_> {
-        LstmLayer {
+    pub fn view(&self) -> RecurrentLayer<'_> {
+        RecurrentLayer {
             units: self.units,
             activation: self.activation,
             cell_frac: self.cell_frac,

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use infer_host::file::payload;
 use infer_host::quantise::{
-    quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
+    quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
 };
 use infer_host::{describe, FileDesc};
 use infer_nostd::format::{CellActivation, HeadKind, Input, Outputs};
@@ -20,8 +20,8 @@ fn weights(rng: &mut StdRng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-0.8..0.8)).collect()
 }
 
-fn direction(rng: &mut StdRng, units: usize, inputs: usize) -> FloatLstmWeights {
-    FloatLstmWeights {
+fn direction(rng: &mut StdRng, units: usize, inputs: usize) -> FloatDirection {
+    FloatDirection {
         input: weights(rng, 4 * units * inputs),
         recurrent: weights(rng, 4 * units * units),
         bias: weights(rng, 4 * units),

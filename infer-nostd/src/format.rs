@@ -165,7 +165,7 @@ impl Matrix<'_> {
 /// The weights of one direction of an LSTM layer.
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LstmWeights<'a> {
+pub struct DirectionWeights<'a> {
     /// Input kernel: `4 * units` rows by the layer's input width.
     #[cfg_attr(feature = "serde", serde(borrow))]
     pub input: Matrix<'a>,
@@ -227,7 +227,7 @@ impl CellActivation {
 /// One LSTM layer, forward or bidirectional.
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LstmLayer<'a> {
+pub struct RecurrentLayer<'a> {
     /// Hidden units per direction.
     pub units: u16,
     /// Candidate and cell-output activation.
@@ -236,11 +236,11 @@ pub struct LstmLayer<'a> {
     pub cell_frac: u8,
     /// The forward direction.
     #[cfg_attr(feature = "serde", serde(borrow))]
-    pub forward: LstmWeights<'a>,
+    pub forward: DirectionWeights<'a>,
     /// The backward direction of a bidirectional layer; its output is
     /// concatenated after the forward one.
     #[cfg_attr(feature = "serde", serde(borrow))]
-    pub backward: Option<LstmWeights<'a>>,
+    pub backward: Option<DirectionWeights<'a>>,
 }
 
 /// What one input timestep is.
@@ -263,7 +263,7 @@ pub enum Input {
 
 /// Which hidden states reach the head; `S` is how a stack of layers is
 /// held: the engine's [`Layers`](crate::Layers) (the file view, decoded as
-/// visited), or a host tool's vector of [`LstmLayer`]s (both encode as a
+/// visited), or a host tool's vector of [`RecurrentLayer`]s (both encode as a
 /// postcard sequence of layers).
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use crate::activation;
 use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
-    CellActivation, Head, LstmLayer, LstmWeights, Matrix, Precision, GATE_FRAC, UNIT_FRAC,
+    CellActivation, DirectionWeights, Head, Matrix, Precision, RecurrentLayer, GATE_FRAC, UNIT_FRAC,
 };
 use crate::kernels::{self, from, Group, Requant};
 use crate::tensor::{le_i32, pow2};
@@ -34,13 +34,13 @@ pub(crate) struct Direction<'a> {
     /// Fraction bits of the cell state.
     pub(crate) cell_frac: u8,
     /// The direction's weights.
-    pub(crate) weights: LstmWeights<'a>,
+    pub(crate) weights: DirectionWeights<'a>,
 }
 
 impl<'a> Direction<'a> {
     /// The direction of `layer` whose weights are `weights` (its forward
     /// or its backward ones).
-    pub(crate) fn new(layer: &LstmLayer, weights: LstmWeights<'a>) -> Self {
+    pub(crate) fn new(layer: &RecurrentLayer, weights: DirectionWeights<'a>) -> Self {
         Direction {
             units: layer.units,
             activation: layer.activation,
@@ -227,7 +227,7 @@ impl Fixed {
     #[inline(never)]
     fn units_from(
         first: usize,
-        w: &LstmWeights,
+        w: &DirectionWeights,
         x: StepInput<'_, i16>,
         previous: Option<&[i16]>,
         cell: &Cell,
@@ -410,7 +410,7 @@ fn packed_product(m: &Matrix, group: &Group, packed: &[i16]) -> [i32; 4] {
 /// bias, saturated, into `out` (rows in order, as far as all three reach).
 #[inline(always)]
 fn gather_column<W>(
-    w: &LstmWeights,
+    w: &DirectionWeights,
     weights: impl Iterator<Item = W>,
     requant: impl Fn(Requant, W) -> i32,
     out: &mut [i16],

@@ -2,7 +2,7 @@
 //! file and are decoded one at a time as they are visited, so a loaded
 //! model costs a few words of RAM however deep its stacks may be.
 
-use crate::format::{LstmLayer, MAX_STACK_LAYERS};
+use crate::format::{RecurrentLayer, MAX_STACK_LAYERS};
 use crate::wire::{Bad, Decode, Reader};
 
 /// The encoded layers of one stack (validated at load), with the facts
@@ -39,7 +39,7 @@ impl Last {
 }
 
 impl<'a> Layers<'a> {
-    /// Reads a stack (a postcard sequence of [`LstmLayer`]), keeping its
+    /// Reads a stack (a postcard sequence of [`RecurrentLayer`]), keeping its
     /// bytes encoded.
     pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, Bad> {
         // As postcard into a vector of `MAX_STACK_LAYERS`: each layer is
@@ -49,7 +49,7 @@ impl<'a> Layers<'a> {
         let start = r.rest();
         let (mut bidirectional, mut last) = (false, Last::default());
         for i in 0..count {
-            let layer = LstmLayer::decode(r)?;
+            let layer = RecurrentLayer::decode(r)?;
             if i >= MAX_STACK_LAYERS as u64 {
                 return Err(Bad::Malformed);
             }
@@ -88,12 +88,12 @@ impl<'a> Layers<'a> {
     }
 
     /// Layer `i`.
-    pub fn get(&self, i: usize) -> Option<LstmLayer<'a>> {
+    pub fn get(&self, i: usize) -> Option<RecurrentLayer<'a>> {
         self.iter().nth(i)
     }
 
     /// The last layer.
-    pub fn last(&self) -> Option<LstmLayer<'a>> {
+    pub fn last(&self) -> Option<RecurrentLayer<'a>> {
         self.iter().last()
     }
 
@@ -109,7 +109,7 @@ impl<'a> Layers<'a> {
 }
 
 impl<'a> IntoIterator for &Layers<'a> {
-    type Item = LstmLayer<'a>;
+    type Item = RecurrentLayer<'a>;
     type IntoIter = LayerIter<'a>;
     fn into_iter(self) -> LayerIter<'a> {
         self.iter()
@@ -124,12 +124,12 @@ pub struct LayerIter<'a> {
 }
 
 impl<'a> Iterator for LayerIter<'a> {
-    type Item = LstmLayer<'a>;
+    type Item = RecurrentLayer<'a>;
 
-    fn next(&mut self) -> Option<LstmLayer<'a>> {
+    fn next(&mut self) -> Option<RecurrentLayer<'a>> {
         self.left = self.left.checked_sub(1)?;
         let mut r = Reader::new(self.rest);
-        let layer = LstmLayer::decode(&mut r).ok()?;
+        let layer = RecurrentLayer::decode(&mut r).ok()?;
         self.rest = r.rest();
         Some(layer)
     }

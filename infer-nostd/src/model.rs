@@ -4,8 +4,8 @@
 
 use crate::error::{Detail, Error};
 use crate::format::{
-    checksum, CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc,
-    Outputs, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
+    checksum, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs,
+    RecurrentLayer, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
 };
 use crate::layers::Layers;
 use crate::tensor::pow2;
@@ -230,7 +230,7 @@ impl<'a> Model<'a> {
     }
 }
 
-impl LstmLayer<'_> {
+impl RecurrentLayer<'_> {
     /// 1 for a forward layer, 2 for a bidirectional one.
     pub fn directions(&self) -> usize {
         1 + self.backward.is_some() as usize
@@ -309,7 +309,7 @@ fn validate_matrix(
 }
 
 fn validate_direction(
-    w: &LstmWeights,
+    w: &DirectionWeights,
     units: usize,
     input_cols: usize,
     one_hot: bool,

@@ -22,7 +22,7 @@
 
 use crate::error::Error;
 use crate::format::{
-    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, Precision,
+    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, Precision, RecurrentLayer,
 };
 
 /// Why a value could not be read: a one-byte stand-in for the two
@@ -187,10 +187,10 @@ impl<'a> Decode<'a> for Matrix<'a> {
     }
 }
 
-impl<'a> Decode<'a> for LstmWeights<'a> {
+impl<'a> Decode<'a> for DirectionWeights<'a> {
     #[inline(never)]
     fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
-        Ok(LstmWeights {
+        Ok(DirectionWeights {
             input: Matrix::decode(r)?,
             recurrent: Matrix::decode(r)?,
             bias: r.bytes()?,
@@ -210,16 +210,16 @@ impl Decode<'_> for CellActivation {
     }
 }
 
-impl<'a> Decode<'a> for LstmLayer<'a> {
+impl<'a> Decode<'a> for RecurrentLayer<'a> {
     #[inline(never)]
     fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
-        Ok(LstmLayer {
+        Ok(RecurrentLayer {
             units: r.u16()?,
             activation: CellActivation::decode(r)?,
             cell_frac: r.byte()?,
-            forward: LstmWeights::decode(r)?,
+            forward: DirectionWeights::decode(r)?,
             backward: match r.is_some()? {
-                true => Some(LstmWeights::decode(r)?),
+                true => Some(DirectionWeights::decode(r)?),
                 false => None,
             },
         })

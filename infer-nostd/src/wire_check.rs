@@ -6,8 +6,8 @@
 extern crate std;
 
 use crate::format::{
-    CellActivation, Head, HeadKind, Input, LstmLayer, LstmWeights, Matrix, ModelDesc, Outputs,
-    Precision, MAX_STACK_LAYERS,
+    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs, Precision,
+    RecurrentLayer, MAX_STACK_LAYERS,
 };
 use crate::layers::Layers;
 use crate::wire::{Bad, Decode, Reader};
@@ -44,7 +44,7 @@ where
 }
 
 /// A stack as host tools hold it (postcard decodes it so).
-type Stack<'a> = heapless::Vec<LstmLayer<'a>, MAX_STACK_LAYERS>;
+type Stack<'a> = heapless::Vec<RecurrentLayer<'a>, MAX_STACK_LAYERS>;
 
 /// The engine's stack view decoded into a host stack.
 fn owned(layers: Layers<'_>) -> Stack<'_> {
@@ -63,9 +63,9 @@ fn agree_everywhere(bytes: &[u8]) {
         agree::<Option<u8>>(b, |r| r.is_some()?.then(|| r.byte()).transpose());
         agree::<Precision>(b, Precision::decode);
         agree::<Matrix>(b, Matrix::decode);
-        agree::<LstmWeights>(b, LstmWeights::decode);
+        agree::<DirectionWeights>(b, DirectionWeights::decode);
         agree::<CellActivation>(b, CellActivation::decode);
-        agree::<LstmLayer>(b, LstmLayer::decode);
+        agree::<RecurrentLayer>(b, RecurrentLayer::decode);
         agree::<Input>(b, Input::decode);
         agree::<HeadKind>(b, |r| {
             Ok(match r.variant(2)? {

@@ -2,7 +2,7 @@
 //! property tests and benchmarks.
 
 use infer_host::quantise::{
-    quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
+    quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
 };
 use infer_nostd::format::HeadKind;
 use rand::rngs::StdRng;
@@ -81,10 +81,10 @@ impl Rng {
 
 /// Random weights for one direction, scaled like Glorot initialisation
 /// (times `gain`, so trained-looking saturation can be reached).
-fn direction(rng: &mut Rng, units: usize, inputs: usize, gain: f32) -> FloatLstmWeights {
+fn direction(rng: &mut Rng, units: usize, inputs: usize, gain: f32) -> FloatDirection {
     let a = gain * (6.0 / (inputs + units) as f32).sqrt();
     let b = gain * (6.0 / (2 * units) as f32).sqrt();
-    FloatLstmWeights {
+    FloatDirection {
         input: rng.vec(4 * units * inputs, a),
         recurrent: rng.vec(4 * units * units, b),
         bias: rng.vec(4 * units, 0.5),

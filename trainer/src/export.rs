@@ -10,7 +10,7 @@ use burn::nn::Linear;
 use burn::tensor::Tensor;
 use infer_host::layout::transpose;
 use infer_host::quantise::{
-    quantise, FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs, PrecisionPolicy,
+    quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
     Quantised,
 };
 use infer_nostd::format::HeadKind;
@@ -42,10 +42,10 @@ fn kernel(linear: &Linear, scale: f32) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// One direction; `input_scale` multiplies the input kernel.
-fn direction(d: &DirectionModule, input_scale: f32) -> FloatLstmWeights {
+fn direction(d: &DirectionModule, input_scale: f32) -> FloatDirection {
     let (input, bias) = kernel(&d.input, input_scale);
     let (recurrent, _) = kernel(&d.recurrent, 1.0);
-    FloatLstmWeights {
+    FloatDirection {
         input,
         recurrent,
         bias,

@@ -240,9 +240,9 @@ impl Report {
 
 /// Weights and biases stored in a model file.
 pub fn parameters(model: &infer_nostd::Model) -> usize {
-    use infer_nostd::format::{LstmWeights, Outputs};
+    use infer_nostd::format::{DirectionWeights, Outputs};
     use infer_nostd::Layers;
-    let weights = |w: &LstmWeights| {
+    let weights = |w: &DirectionWeights| {
         let m = |m: &infer_nostd::format::Matrix| m.rows as usize * m.cols as usize;
         m(&w.input) + m(&w.recurrent) + w.bias.len() / 4
     };

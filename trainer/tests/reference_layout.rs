@@ -9,7 +9,7 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
 use infer_host::quantise::{
-    dequantise, engine_window, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs,
+    dequantise, engine_window, FloatDirection, FloatLayer, FloatModel, FloatOutputs,
 };
 use infer_host::HostReference;
 use infer_nostd::Model;
@@ -43,7 +43,7 @@ fn set_linear(linear: &mut Linear, rows: &[f32], bias: Option<&[f32]>) {
     }
 }
 
-fn set_direction(d: &mut DirectionModule, w: &FloatLstmWeights) {
+fn set_direction(d: &mut DirectionModule, w: &FloatDirection) {
     set_linear(&mut d.input, &w.input, Some(&w.bias));
     set_linear(&mut d.recurrent, &w.recurrent, None);
 }

@@ -3,7 +3,7 @@
 use std::vec::Vec;
 
 use super::float_forward::Ranges;
-use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
 use super::matrix::{quantise_bias, quantise_matrix};
 use crate::file::to_file_bytes;
 use crate::layout::unit_major;
@@ -45,7 +45,7 @@ impl Precisions<'_> {
 
 fn direction(
     layer: &FloatLayer,
-    w: &FloatLstmWeights,
+    w: &FloatDirection,
     activation: CellActivation,
     in_scale: f64,
     one_hot: bool,

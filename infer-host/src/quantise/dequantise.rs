@@ -6,10 +6,10 @@
 use std::string::ToString;
 use std::vec::Vec;
 
-use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
 use crate::layout::gate_major;
 use infer_nostd::format::Outputs;
-use infer_nostd::format::{CellActivation, Input, LstmLayer, LstmWeights, Matrix};
+use infer_nostd::format::{CellActivation, DirectionWeights, Input, Matrix, RecurrentLayer};
 use infer_nostd::tensor::{le_i32, pow2};
 use infer_nostd::Layers;
 use infer_nostd::Model;
@@ -38,7 +38,12 @@ fn matrix(
     w
 }
 
-fn direction(layer: &LstmLayer, w: &LstmWeights, in_scale: f32, one_hot: bool) -> FloatLstmWeights {
+fn direction(
+    layer: &RecurrentLayer,
+    w: &DirectionWeights,
+    in_scale: f32,
+    one_hot: bool,
+) -> FloatDirection {
     let unit = |r: usize| pow2(-(layer.row_frac(r) as i32));
     let u = layer.units as usize;
     let bias: Vec<f32> = (0..4 * u)
@@ -46,7 +51,7 @@ fn direction(layer: &LstmLayer, w: &LstmWeights, in_scale: f32, one_hot: bool) -
         .collect();
     // The file's rows come unit by unit, the float model's gate by gate.
     let recurrent = matrix(&w.recurrent, layer.hidden_scale(), unit, false);
-    FloatLstmWeights {
+    FloatDirection {
         input: gate_major(
             &matrix(&w.input, in_scale, unit, one_hot),
             u,

@@ -4,7 +4,7 @@
 use std::vec;
 use std::vec::Vec;
 
-use super::float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
 
 /// Largest magnitudes seen while running a float model.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,7 +71,7 @@ fn matvec(w: &[f32], x: &[f32], out: &mut [f32]) {
 #[allow(clippy::too_many_arguments)]
 fn run_direction(
     layer: &FloatLayer,
-    w: &FloatLstmWeights,
+    w: &FloatDirection,
     xs: &[Vec<f32>],
     masked: &[bool],
     order: impl Iterator<Item = usize>,

@@ -8,7 +8,7 @@ use infer_nostd::format::HeadKind;
 /// One direction of a float LSTM layer. Gate order: input, forget, cell
 /// (candidate), output; `units` rows each.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FloatLstmWeights {
+pub struct FloatDirection {
     /// Input kernel, `4 * units` rows by the input width, row-major.
     pub input: Vec<f32>,
     /// Recurrent kernel, `4 * units` rows by `units`, row-major.
@@ -25,9 +25,9 @@ pub struct FloatLayer {
     /// ReLU in place of tanh for the candidate and the cell output.
     pub relu: bool,
     /// Forward direction.
-    pub forward: FloatLstmWeights,
+    pub forward: FloatDirection,
     /// Backward direction, for a bidirectional layer.
-    pub backward: Option<FloatLstmWeights>,
+    pub backward: Option<FloatDirection>,
 }
 
 /// How a float model's input timesteps are encoded.

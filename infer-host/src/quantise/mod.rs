@@ -14,7 +14,7 @@ mod matrix;
 
 pub use dequantise::dequantise;
 pub use float_forward::{calibrate, calibrate_with_outputs, predict as float_predict, Ranges};
-pub use float_model::{FloatInput, FloatLayer, FloatLstmWeights, FloatModel, FloatOutputs};
+pub use float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
 pub use matrix::multiplier;
 
 use std::boxed::Box;

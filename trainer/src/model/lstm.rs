@@ -212,7 +212,7 @@ impl DirectionModule {
 }
 
 /// One LSTM layer as a burn module (the spec is `spec::LayerSpec`, the
-/// float model `FloatLayer`, the file view `format::LstmLayer`): a forward
+/// float model `FloatLayer`, the file view `format::RecurrentLayer`): a forward
 /// direction and, if bidirectional, a backward one.
 #[derive(Module, Debug)]
 pub struct LstmModule {
