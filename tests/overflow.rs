@@ -22,8 +22,8 @@ use infer_nostd::fixed::{
     mul_shift, requant32, requant64, rescale, round_shift32, round_shift64, sat16, sat32,
 };
 use infer_nostd::format::{
-    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs, Precision,
-    RecurrentLayer, MAX_SHIFT, UNIT_FRAC,
+    Cell, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs,
+    Precision, RecurrentLayer, MAX_SHIFT, UNIT_FRAC,
 };
 use infer_nostd::{Engine, Model};
 use proptest::prelude::*;
@@ -107,12 +107,19 @@ fn extreme_matrix(x: &mut Extremes, rows: usize, cols: usize, column_major: bool
     m
 }
 
-/// One direction's weights, extreme.
-fn extreme_direction(x: &mut Extremes, units: usize, cols: usize, one_hot: bool) -> OwnedDirection {
+/// One direction's weights of a `cell` layer, extreme.
+fn extreme_direction(
+    x: &mut Extremes,
+    cell: Cell,
+    units: usize,
+    cols: usize,
+    one_hot: bool,
+) -> OwnedDirection {
+    let rows = cell.gate_rows(units);
     OwnedDirection {
-        input: extreme_matrix(x, 4 * units, cols, one_hot),
-        recurrent: extreme_matrix(x, 4 * units, units, false),
-        bias: (0..4 * units)
+        input: extreme_matrix(x, rows, cols, one_hot),
+        recurrent: extreme_matrix(x, rows, units, false),
+        bias: (0..cell.biases(units))
             .flat_map(|_| x.bias().to_le_bytes())
             .collect(),
     }
@@ -128,14 +135,17 @@ fn extreme_layer(x: &mut Extremes, shape: &LayerShape, cols: usize, one_hot: boo
     } else {
         CellActivation::Tanh
     };
+    let cell = if shape.gru { Cell::Gru } else { Cell::Lstm };
     OwnedLayer {
+        cell,
         units: shape.units as u16,
         activation,
-        cell_frac: x.frac(),
-        forward: extreme_direction(x, shape.units, cols, one_hot),
+        // A GRU has no cell state.
+        cell_frac: if shape.gru { 0 } else { x.frac() },
+        forward: extreme_direction(x, cell, shape.units, cols, one_hot),
         backward: shape
             .bidirectional
-            .then(|| extreme_direction(x, shape.units, cols, one_hot)),
+            .then(|| extreme_direction(x, cell, shape.units, cols, one_hot)),
     }
 }
 
@@ -144,7 +154,10 @@ fn extreme_layer(x: &mut Extremes, shape: &LayerShape, cols: usize, one_hot: boo
 struct LayerShape {
     units: usize,
     bidirectional: bool,
+    /// A ReLU LSTM cell (never a GRU).
     relu: bool,
+    /// A GRU layer.
+    gru: bool,
 }
 
 /// The shape of a whole model, chosen by proptest; the values come from
@@ -249,11 +262,14 @@ impl OwnedModel {
 }
 
 fn layer_shape() -> impl Strategy<Value = LayerShape> {
-    (1usize..=5, any::<bool>(), any::<bool>()).prop_map(|(units, bidirectional, relu)| LayerShape {
-        units,
-        bidirectional,
-        relu,
-    })
+    (1usize..=5, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+        |(units, bidirectional, relu, gru)| LayerShape {
+            units,
+            bidirectional,
+            relu: relu && !gru,
+            gru,
+        },
+    )
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -498,6 +514,7 @@ fn saturating_model(bias: [i32; 4], activation: CellActivation, cell_frac: u8) -
         bias: &bias,
     };
     let layer = RecurrentLayer {
+        cell: Cell::Lstm,
         units: 1,
         activation,
         cell_frac,
@@ -589,6 +606,7 @@ fn recurrent_part_saturated_at_i32_max_does_not_overflow_the_gate_sum() {
     let recurrent = column(4, &[127; 4], i32::MAX, 0, false);
     let bias = i32::MAX.to_le_bytes().repeat(4);
     let layer = RecurrentLayer {
+        cell: Cell::Lstm,
         units: 1,
         activation: CellActivation::Tanh,
         cell_frac: 15,

@@ -3,7 +3,9 @@
 //! is a [`Matrix`], and so on). The quantiser builds them from float
 //! weights; tests build them from chosen bytes.
 
-use infer_nostd::format::{CellActivation, DirectionWeights, Matrix, Precision, RecurrentLayer};
+use infer_nostd::format::{
+    Cell, CellActivation, DirectionWeights, Matrix, Precision, RecurrentLayer,
+};
 
 /// A matrix that owns its bytes (see [`Matrix`] for their layout).
 #[derive(Debug, Clone, PartialEq)]
@@ -59,9 +61,11 @@ impl OwnedDirection {
     }
 }
 
-/// One LSTM layer, owned.
+/// One recurrent layer, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OwnedLayer {
+    /// LSTM or GRU.
+    pub cell: Cell,
     /// Units per direction.
     pub units: u16,
     /// Candidate and cell-output activation.
@@ -78,6 +82,7 @@ impl OwnedLayer {
     /// The format's view of this layer.
     pub fn view(&self) -> RecurrentLayer<'_> {
         RecurrentLayer {
+            cell: self.cell,
             units: self.units,
             activation: self.activation,
             cell_frac: self.cell_frac,

@@ -11,7 +11,7 @@ use infer_host::quantise::{
     quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
 };
 use infer_host::{describe, FileDesc};
-use infer_nostd::format::{CellActivation, HeadKind, Input, Outputs};
+use infer_nostd::format::{Cell, CellActivation, HeadKind, Input, Outputs};
 use infer_nostd::Model;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,10 +20,11 @@ fn weights(rng: &mut StdRng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-0.8..0.8)).collect()
 }
 
-fn direction(rng: &mut StdRng, units: usize, inputs: usize) -> FloatDirection {
+fn direction(rng: &mut StdRng, cell: Cell, units: usize, inputs: usize) -> FloatDirection {
+    let rows = cell.gates() * units;
     FloatDirection {
-        input: weights(rng, 4 * units * inputs),
-        recurrent: weights(rng, 4 * units * units),
+        input: weights(rng, rows * inputs),
+        recurrent: weights(rng, rows * units),
         bias: weights(rng, 4 * units),
     }
 }
@@ -36,14 +37,22 @@ fn stack(
     bidirectional: bool,
     relu: bool,
 ) -> Vec<FloatLayer> {
+    // A stack of tanh cells alternates GRU and LSTM layers.
     units
         .iter()
-        .map(|&u| {
+        .enumerate()
+        .map(|(l, &u)| {
+            let cell = if relu || l % 2 == 1 {
+                Cell::Lstm
+            } else {
+                Cell::Gru
+            };
             let layer = FloatLayer {
+                cell,
                 units: u,
                 relu,
-                forward: direction(rng, u, inputs),
-                backward: bidirectional.then(|| direction(rng, u, inputs)),
+                forward: direction(rng, cell, u, inputs),
+                backward: bidirectional.then(|| direction(rng, cell, u, inputs)),
             };
             inputs = u * if bidirectional { 2 } else { 1 };
             layer
@@ -134,6 +143,7 @@ fn variants(d: &FileDesc, seen: &mut BTreeSet<String>) {
         }
     };
     for layer in d.encoder.iter().chain(decoder.into_iter().flatten()) {
+        seen.insert(format!("{:?}", layer.cell));
         seen.insert(match layer.activation {
             CellActivation::Tanh => "tanh".into(),
             CellActivation::Relu { .. } => "relu".into(),
@@ -250,6 +260,8 @@ fn the_device_decodes_what_the_host_encodes_field_for_field() {
         "unmasked",
         "groups 1",
         "groups 2",
+        "Lstm",
+        "Gru",
     ] {
         assert!(seen.contains(variant), "no case covers {variant}: {seen:?}");
     }

@@ -117,4 +117,5 @@ details! {
     WindowTooLong => "window longer than the sequence buffer",
     DecoderTooLong => "decoder longer than the sequence buffer",
     PadValue => "pad value that is also a one-hot class",
+    GruActivation => "GRU cell with a ReLU activation",
 }

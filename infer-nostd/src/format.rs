@@ -41,11 +41,12 @@ use serde::{Deserialize, Serialize};
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"ELSM";
 /// The format version this engine writes and reads.
+/// Version 5: [`RecurrentLayer::cell`] (GRU layers beside LSTM ones).
 /// Version 4: [`Head::groups`] (several predictions per output step).
 /// Version 3: [`ModelDesc::mask`] (a pad value for masked steps), after
 /// the head. Version 2: row groups and unit-major LSTM rows (version 1
 /// stored rows plainly, gate by gate).
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// Bytes before the postcard payload: magic then version.
 pub const HEADER_LEN: usize = 6;
 /// Most LSTM layers one stack may hold in a file.
@@ -224,10 +225,62 @@ impl CellActivation {
     }
 }
 
-/// One LSTM layer, forward or bidirectional.
+/// Which recurrent cell a layer is, and so how its rows are laid out.
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    /// LSTM: four gates, in the order input, forget, cell (candidate),
+    /// output; row `4 j + g` is gate `g` of unit `j`, so a row group is
+    /// one unit's four gates. One bias per row (`4 * units`).
+    Lstm,
+    /// GRU, as PyTorch's `nn.GRU`, Keras' `GRU(reset_after=True)` and
+    /// ONNX's `GRU` with `linear_before_reset=1` define it:
+    /// `r = σ(x W_r + h U_r + b_r)`, `z = σ(x W_z + h U_z + b_z)`,
+    /// `n = tanh(x W_n + b_n + r ⊙ (h U_n + b_hn))`,
+    /// `h' = (1 - z) ⊙ n + z ⊙ h`. Gates in PyTorch's order: reset,
+    /// update, new. Units come in blocks of four (the last padded with
+    /// zero rows): row `12 b + 4 g + k` is gate `g` of unit `4 b + k`, so
+    /// a row group is one gate of four units; `3 * padded` rows, `padded`
+    /// being the units rounded up to a multiple of four. Biases: one per
+    /// row (`b_r` and `b_z` summed from both sides, the new gate's input
+    /// side `b_n`), then the new gate's recurrent biases `b_hn` unit by
+    /// unit (`padded` of them, in the recurrent product's Q3.12):
+    /// `4 * padded` in all. Tanh only; no cell state (`cell_frac` is 0).
+    Gru,
+}
+
+impl Cell {
+    /// Gate rows of a layer of `units` units (stored rows: a GRU's padded).
+    pub const fn gate_rows(self, units: usize) -> usize {
+        match self {
+            Cell::Lstm => 4 * units,
+            Cell::Gru => 3 * units.div_ceil(4) * 4,
+        }
+    }
+
+    /// i32 biases of one direction of a layer of `units` units.
+    pub const fn biases(self, units: usize) -> usize {
+        match self {
+            Cell::Lstm => 4 * units,
+            Cell::Gru => 4 * units.div_ceil(4) * 4,
+        }
+    }
+
+    /// Gates per unit.
+    pub const fn gates(self) -> usize {
+        match self {
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+        }
+    }
+}
+
+/// One recurrent layer (LSTM or GRU), forward or bidirectional.
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecurrentLayer<'a> {
+    /// The cell, which fixes the meaning and layout of the rows.
+    pub cell: Cell,
     /// Hidden units per direction.
     pub units: u16,
     /// Candidate and cell-output activation.

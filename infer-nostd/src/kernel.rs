@@ -6,7 +6,8 @@
 use crate::activation;
 use crate::fixed::{mul_shift, sat16, RoundShift};
 use crate::format::{
-    CellActivation, DirectionWeights, Head, Matrix, Precision, RecurrentLayer, GATE_FRAC, UNIT_FRAC,
+    Cell, CellActivation, DirectionWeights, Head, Matrix, Precision, RecurrentLayer, GATE_FRAC,
+    UNIT_FRAC,
 };
 use crate::kernels::{self, from, Group, Requant};
 use crate::tensor::{le_i32, pow2};
@@ -27,6 +28,8 @@ pub(crate) enum StepInput<'x, V> {
 /// these, decoded once, rather than as whole layers).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Direction<'a> {
+    /// The cell (LSTM or GRU).
+    pub(crate) cell: Cell,
     /// Hidden units.
     pub(crate) units: u16,
     /// Candidate and cell-output activation.
@@ -42,6 +45,7 @@ impl<'a> Direction<'a> {
     /// or its backward ones).
     pub(crate) fn new(layer: &RecurrentLayer, weights: DirectionWeights<'a>) -> Self {
         Direction {
+            cell: layer.cell,
             units: layer.units,
             activation: layer.activation,
             cell_frac: layer.cell_frac,
@@ -49,9 +53,15 @@ impl<'a> Direction<'a> {
         }
     }
 
-    /// Fraction bits of gate row `r`'s pre-activation.
-    fn row_frac(&self, r: usize) -> u8 {
+    /// Fraction bits of gate row `r`'s pre-activation (a GRU's, always
+    /// tanh, are all Q3.12).
+    pub(crate) fn row_frac(&self, r: usize) -> u8 {
         self.activation.gate_frac(r % 4)
+    }
+
+    /// Stored gate rows ([`Cell::gate_rows`]).
+    pub(crate) fn gate_rows(&self) -> usize {
+        self.cell.gate_rows(self.units as usize)
     }
 
     /// The real value of one unit of the hidden state.
@@ -155,7 +165,7 @@ pub struct Float;
 /// The fixed-point cell update of one layer: from the four gate
 /// pre-activations (Q3.12) and the old cell state to the new cell and
 /// hidden state. Its shifts are the layer's, worked out once per step.
-struct Cell {
+struct LstmCell {
     /// Takes `i * g` to the cell's fraction bits.
     g_shift: RoundShift,
     /// How the hidden state is made from the cell state.
@@ -170,7 +180,7 @@ enum CellOut {
     Relu(RoundShift),
 }
 
-impl Cell {
+impl LstmCell {
     fn new(d: &Direction) -> Self {
         // Validated: every fraction is at most 15, so each shift is 0..=30.
         let cell_frac = d.cell_frac;
@@ -183,7 +193,7 @@ impl Cell {
                 UNIT_FRAC + cell_frac - d.activation.hidden_frac(),
             )),
         };
-        Cell {
+        LstmCell {
             g_shift: RoundShift::new(UNIT_FRAC + d.activation.candidate_frac() - cell_frac),
             out,
         }
@@ -230,7 +240,7 @@ impl Fixed {
         w: &DirectionWeights,
         x: StepInput<'_, i16>,
         previous: Option<&[i16]>,
-        cell: &Cell,
+        cell: &LstmCell,
         c: &mut [i16],
         h: &mut [i16],
     ) {
@@ -271,7 +281,7 @@ impl Fixed {
 
     /// A row group's input accumulators plus their biases, saturated to i16.
     #[inline(always)]
-    fn with_bias(acc: [i32; 4], bias: &[u8; 16]) -> [i16; 4] {
+    pub(crate) fn with_bias(acc: [i32; 4], bias: &[u8; 16]) -> [i16; 4] {
         let (bias, _) = bias.as_chunks::<4>();
         let b = |g: usize| sat16(acc[g].saturating_add(i32::from_le_bytes(bias[g])));
         [b(0), b(1), b(2), b(3)]
@@ -294,7 +304,7 @@ impl Arithmetic for Fixed {
 
     fn project(d: &Direction, (x, _): (&[i16], f32), out: &mut [i16], scratch: &mut [i16]) {
         let w = &d.weights;
-        let rows = (4 * d.units as usize).min(out.len());
+        let rows = d.gate_rows().min(out.len());
         let (out, _) = out[..rows].as_chunks_mut::<4>();
         let (bias, _) = w.bias.as_chunks::<16>();
         for ((acc, o), bias) in group_products(&w.input, x, scratch).zip(out).zip(bias) {
@@ -339,7 +349,10 @@ impl Arithmetic for Fixed {
             w.recurrent.pack_input(&h[..n], scratch);
         }
         let previous = (!fresh).then_some(&*scratch);
-        let cell = Cell::new(d);
+        if d.cell == Cell::Gru {
+            return Self::gru_step(d, x, previous, &mut h[..n]);
+        }
+        let cell = LstmCell::new(d);
         // The target's unit loop (the assembly one on DSP cores) takes the
         // units it can, and `units_from` the rest.
         let done = match (x, &cell.out) {
@@ -402,7 +415,7 @@ fn group_products<'a>(
 
 /// [`Matrix::dot4_packed`], one copy for every caller.
 #[inline(never)]
-fn packed_product(m: &Matrix, group: &Group, packed: &[i16]) -> [i32; 4] {
+pub(crate) fn packed_product(m: &Matrix, group: &Group, packed: &[i16]) -> [i32; 4] {
     m.dot4_packed(group, packed)
 }
 
@@ -427,7 +440,7 @@ fn gather_column<W>(
     }
 }
 
-fn sigmoid_f32(x: f32) -> f32 {
+pub(crate) fn sigmoid_f32(x: f32) -> f32 {
     1.0 / (1.0 + libm::expf(-x))
 }
 
@@ -444,7 +457,12 @@ impl Float {
 
     /// [`Self::input_part`] for input `x` of real scale `in_scale`.
     #[inline]
-    fn step_input(d: &Direction, x: &StepInput<'_, f32>, in_scale: f32, r: usize) -> f32 {
+    pub(crate) fn step_input(
+        d: &Direction,
+        x: &StepInput<'_, f32>,
+        in_scale: f32,
+        r: usize,
+    ) -> f32 {
         match *x {
             StepInput::Vector(x) => {
                 Self::input_part(d, r, d.weights.input.row_dot_f32(r, x), in_scale)
@@ -472,14 +490,14 @@ impl Arithmetic for Float {
     }
 
     fn project(d: &Direction, (x, in_scale): (&[f32], f32), out: &mut [f32], _scratch: &mut [f32]) {
-        let rows = 4 * d.units as usize;
+        let rows = d.gate_rows();
         for (r, o) in out.iter_mut().enumerate().take(rows) {
             *o = Self::step_input(d, &StepInput::Vector(x), in_scale, r);
         }
     }
 
     fn gather(d: &Direction, class: usize, out: &mut [f32]) {
-        let rows = 4 * d.units as usize;
+        let rows = d.gate_rows();
         for (r, o) in out.iter_mut().enumerate().take(rows) {
             let weight = d.weights.input.column_weight(r, class);
             *o = Self::input_part(d, r, weight as f32, 1.0);
@@ -494,6 +512,9 @@ impl Arithmetic for Float {
         c: &mut [f32],
         scratch: &mut [f32],
     ) {
+        if d.cell == Cell::Gru {
+            return Self::gru_step(d, x, in_scale, h, scratch);
+        }
         let u = d.units as usize;
         let h_scale = d.hidden_scale();
         let pre = |r: usize, h: &[f32]| -> f32 {

@@ -23,6 +23,7 @@ pub mod activation;
 mod error;
 pub mod fixed;
 pub mod format;
+mod gru;
 pub mod kernel;
 mod kernels;
 mod layers;

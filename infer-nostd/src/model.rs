@@ -4,8 +4,8 @@
 
 use crate::error::{Detail, Error};
 use crate::format::{
-    checksum, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs,
-    RecurrentLayer, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
+    checksum, Cell, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc,
+    Outputs, RecurrentLayer, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_SHIFT, UNIT_FRAC,
 };
 use crate::layers::Layers;
 use crate::tensor::pow2;
@@ -203,7 +203,7 @@ impl<'a> Model<'a> {
             let mut cols = first_cols;
             let mut total = 0usize;
             for (i, l) in stack.iter().enumerate() {
-                let rows = 4 * l.units as usize * l.directions();
+                let rows = l.cell.gates() * l.units as usize * l.directions();
                 let input_times = if i == 0 && first_once { 1 } else { steps };
                 let input = (rows * cols).saturating_mul(input_times);
                 let recurrent = (rows * l.units as usize).saturating_mul(steps);
@@ -246,10 +246,15 @@ impl RecurrentLayer<'_> {
         self.activation.hidden_frac()
     }
 
-    /// Fraction bits of gate row `r`'s pre-activation (rows come unit by
-    /// unit: `r % 4` is the gate).
+    /// Fraction bits of gate row `r`'s pre-activation (an LSTM's rows
+    /// come unit by unit: `r % 4` is the gate; a GRU's are all Q3.12).
     pub fn row_frac(&self, r: usize) -> u8 {
         self.activation.gate_frac(r % 4)
+    }
+
+    /// Stored gate rows of one direction ([`Cell::gate_rows`]).
+    pub fn gate_rows(&self) -> usize {
+        self.cell.gate_rows(self.units as usize)
     }
 
     /// The real value of one unit of the hidden state.
@@ -310,11 +315,12 @@ fn validate_matrix(
 
 fn validate_direction(
     w: &DirectionWeights,
+    cell: Cell,
     units: usize,
     input_cols: usize,
     one_hot: bool,
 ) -> Result<(), Error> {
-    let rows = 4 * units;
+    let rows = cell.gate_rows(units);
     validate_matrix(
         &w.input,
         (rows, input_cols),
@@ -327,7 +333,10 @@ fn validate_direction(
         false,
         Detail::LstmRecurrentKernel,
     )?;
-    check(w.bias.len() == 16 * units, Error::Shape(Detail::LstmBias))
+    check(
+        w.bias.len() == 4 * cell.biases(units),
+        Error::Shape(Detail::LstmBias),
+    )
 }
 
 /// Validates a stack fed by `input_cols`-wide vectors (one-hot ones when
@@ -338,8 +347,12 @@ fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Re
         let units = layer.units as usize;
         check(units >= 1, Error::Shape(Detail::NoUnits))?;
         check(
-            layer.cell_frac <= UNIT_FRAC,
+            layer.cell_frac <= UNIT_FRAC && (layer.cell == Cell::Lstm || layer.cell_frac == 0),
             Error::Parameter(Detail::CellFrac),
+        )?;
+        check(
+            layer.cell == Cell::Lstm || layer.activation == CellActivation::Tanh,
+            Error::Parameter(Detail::GruActivation),
         )?;
         if let CellActivation::Relu {
             candidate_frac,
@@ -355,9 +368,9 @@ fn validate_stack(stack: Layers, mut input_cols: usize, mut one_hot: bool) -> Re
                 Error::Parameter(Detail::HiddenFrac),
             )?;
         }
-        validate_direction(&layer.forward, units, input_cols, one_hot)?;
+        validate_direction(&layer.forward, layer.cell, units, input_cols, one_hot)?;
         if let Some(backward) = &layer.backward {
-            validate_direction(backward, units, input_cols, one_hot)?;
+            validate_direction(backward, layer.cell, units, input_cols, one_hot)?;
         }
         input_cols = layer.output_width();
         one_hot = false;

@@ -22,7 +22,8 @@
 
 use crate::error::Error;
 use crate::format::{
-    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, Precision, RecurrentLayer,
+    Cell, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, Precision,
+    RecurrentLayer,
 };
 
 /// Why a value could not be read: a one-byte stand-in for the two
@@ -198,6 +199,15 @@ impl<'a> Decode<'a> for DirectionWeights<'a> {
     }
 }
 
+impl Decode<'_> for Cell {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
+        Ok(match r.variant(2)? {
+            0 => Cell::Lstm,
+            _ => Cell::Gru,
+        })
+    }
+}
+
 impl Decode<'_> for CellActivation {
     fn decode(r: &mut Reader<'_>) -> Result<Self, Bad> {
         Ok(match r.variant(2)? {
@@ -214,6 +224,7 @@ impl<'a> Decode<'a> for RecurrentLayer<'a> {
     #[inline(never)]
     fn decode(r: &mut Reader<'a>) -> Result<Self, Bad> {
         Ok(RecurrentLayer {
+            cell: Cell::decode(r)?,
             units: r.u16()?,
             activation: CellActivation::decode(r)?,
             cell_frac: r.byte()?,

@@ -6,8 +6,8 @@
 extern crate std;
 
 use crate::format::{
-    CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs, Precision,
-    RecurrentLayer, MAX_STACK_LAYERS,
+    Cell, CellActivation, DirectionWeights, Head, HeadKind, Input, Matrix, ModelDesc, Outputs,
+    Precision, RecurrentLayer, MAX_STACK_LAYERS,
 };
 use crate::layers::Layers;
 use crate::wire::{Bad, Decode, Reader};
@@ -65,6 +65,7 @@ fn agree_everywhere(bytes: &[u8]) {
         agree::<Matrix>(b, Matrix::decode);
         agree::<DirectionWeights>(b, DirectionWeights::decode);
         agree::<CellActivation>(b, CellActivation::decode);
+        agree::<Cell>(b, Cell::decode);
         agree::<RecurrentLayer>(b, RecurrentLayer::decode);
         agree::<Input>(b, Input::decode);
         agree::<HeadKind>(b, |r| {

@@ -4,7 +4,7 @@
 use infer_host::quantise::{
     quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
 };
-use infer_nostd::format::HeadKind;
+use infer_nostd::format::{Cell, HeadKind};
 use rand::rngs::StdRng;
 use rand::{Rng as _, RngCore as _, SeedableRng as _};
 
@@ -26,6 +26,13 @@ pub enum Topology {
     /// One-hot input, one LSTM, last step, a vector output: a head of
     /// [`VECTOR_GROUPS`] groups of `classes` rows, each its own prediction.
     Vector,
+    /// One-hot input, one GRU, every step.
+    GruManyToMany,
+    /// One-hot input, GRU encoder, GRU decoder over a repeated context.
+    GruEncoderDecoder,
+    /// Dense input (two features), a bidirectional GRU, then a forward
+    /// LSTM (cells mixed in one stack), last step.
+    GruMixed,
 }
 
 /// Predictions per output step of [`Topology::Vector`].
@@ -33,7 +40,7 @@ pub const VECTOR_GROUPS: usize = 3;
 
 impl Topology {
     /// Every topology.
-    pub const ALL: [Topology; 7] = [
+    pub const ALL: [Topology; 10] = [
         Topology::ManyToOne,
         Topology::ManyToMany,
         Topology::EncoderDecoder,
@@ -41,7 +48,18 @@ impl Topology {
         Topology::Bidirectional,
         Topology::ReluRegression,
         Topology::Vector,
+        Topology::GruManyToMany,
+        Topology::GruEncoderDecoder,
+        Topology::GruMixed,
     ];
+
+    /// The cell of the topology's first layer.
+    pub fn cell(self) -> Cell {
+        match self {
+            Topology::GruManyToMany | Topology::GruEncoderDecoder | Topology::GruMixed => Cell::Gru,
+            _ => Cell::Lstm,
+        }
+    }
 }
 
 /// The tests' seeded generator: `rand`'s `StdRng` (the trainer's), with
@@ -79,31 +97,38 @@ impl Rng {
     }
 }
 
-/// Random weights for one direction, scaled like Glorot initialisation
-/// (times `gain`, so trained-looking saturation can be reached).
-fn direction(rng: &mut Rng, units: usize, inputs: usize, gain: f32) -> FloatDirection {
+/// Random weights for one direction of a `cell` layer, scaled like
+/// Glorot initialisation (times `gain`, so trained-looking saturation can
+/// be reached).
+fn direction(rng: &mut Rng, cell: Cell, units: usize, inputs: usize, gain: f32) -> FloatDirection {
     let a = gain * (6.0 / (inputs + units) as f32).sqrt();
     let b = gain * (6.0 / (2 * units) as f32).sqrt();
+    let rows = cell.gates() * units;
     FloatDirection {
-        input: rng.vec(4 * units * inputs, a),
-        recurrent: rng.vec(4 * units * units, b),
+        input: rng.vec(rows * inputs, a),
+        recurrent: rng.vec(rows * units, b),
         bias: rng.vec(4 * units, 0.5),
     }
 }
 
-fn layer(
-    rng: &mut Rng,
+/// The shape of one random layer.
+struct LayerShape {
+    cell: Cell,
     units: usize,
     inputs: usize,
     bidirectional: bool,
     relu: bool,
-    gain: f32,
-) -> FloatLayer {
+}
+
+fn layer(rng: &mut Rng, s: LayerShape, gain: f32) -> FloatLayer {
     FloatLayer {
-        units,
-        relu,
-        forward: direction(rng, units, inputs, gain),
-        backward: bidirectional.then(|| direction(rng, units, inputs, gain)),
+        cell: s.cell,
+        units: s.units,
+        relu: s.relu,
+        forward: direction(rng, s.cell, s.units, s.inputs, gain),
+        backward: s
+            .bidirectional
+            .then(|| direction(rng, s.cell, s.units, s.inputs, gain)),
     }
 }
 
@@ -120,35 +145,44 @@ pub fn random_model(
     let gain = 2.0;
     let (input, first_in) = match topology {
         Topology::ReluRegression => (FloatInput::Dense { features: 1 }, 1),
+        Topology::GruMixed => (FloatInput::Dense { features: 2 }, 2),
         _ => (FloatInput::OneHot { classes }, classes),
     };
-    let relu = topology == Topology::ReluRegression;
-    let mut encoder = vec![layer(
-        &mut rng,
+    let bidirectional = matches!(topology, Topology::Bidirectional | Topology::GruMixed);
+    let first = LayerShape {
+        cell: topology.cell(),
         units,
-        first_in,
-        topology == Topology::Bidirectional,
-        relu,
-        gain,
-    )];
-    if matches!(topology, Topology::Stacked | Topology::Bidirectional) {
-        let inputs = encoder[0].units
-            * if topology == Topology::Bidirectional {
-                2
-            } else {
-                1
-            };
-        encoder.push(layer(&mut rng, units, inputs, false, false, gain));
+        inputs: first_in,
+        bidirectional,
+        relu: topology == Topology::ReluRegression,
+    };
+    let forward = |cell, inputs| LayerShape {
+        cell,
+        units,
+        inputs,
+        bidirectional: false,
+        relu: false,
+    };
+    let mut encoder = vec![layer(&mut rng, first, gain)];
+    if matches!(
+        topology,
+        Topology::Stacked | Topology::Bidirectional | Topology::GruMixed
+    ) {
+        let inputs = encoder[0].units * if bidirectional { 2 } else { 1 };
+        encoder.push(layer(&mut rng, forward(Cell::Lstm, inputs), gain));
     }
     let outputs = match topology {
         Topology::ManyToOne
         | Topology::Bidirectional
         | Topology::ReluRegression
-        | Topology::Vector => FloatOutputs::LastStep,
-        Topology::ManyToMany | Topology::Stacked => FloatOutputs::EveryStep,
-        Topology::EncoderDecoder => FloatOutputs::EncoderDecoder {
+        | Topology::Vector
+        | Topology::GruMixed => FloatOutputs::LastStep,
+        Topology::ManyToMany | Topology::Stacked | Topology::GruManyToMany => {
+            FloatOutputs::EveryStep
+        }
+        Topology::EncoderDecoder | Topology::GruEncoderDecoder => FloatOutputs::EncoderDecoder {
             steps: 2,
-            decoder: vec![layer(&mut rng, units, units, false, false, gain)],
+            decoder: vec![layer(&mut rng, forward(topology.cell(), units), gain)],
         },
     };
     let (head_kind, head_groups) = match topology {

@@ -13,7 +13,7 @@ use infer_host::quantise::{
     quantise, FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs, PrecisionPolicy,
     Quantised,
 };
-use infer_nostd::format::HeadKind;
+use infer_nostd::format::{Cell, HeadKind};
 
 use crate::model::lstm::{DirectionModule, LstmModule};
 use crate::model::Network;
@@ -60,6 +60,7 @@ fn layers(stack: &[LstmModule], input_scale: f32) -> Vec<FloatLayer> {
         .map(|(i, l)| {
             let scale = if i == 0 { input_scale } else { 1.0 };
             FloatLayer {
+                cell: Cell::Lstm,
                 units: l.forward.units,
                 relu: l.forward.relu,
                 forward: direction(&l.forward, scale),

@@ -6,10 +6,12 @@ use super::float_forward::Ranges;
 use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
 use super::matrix::{quantise_bias, quantise_matrix};
 use crate::file::to_file_bytes;
-use crate::layout::unit_major;
+use crate::layout::{file_biases, file_rows};
 use crate::owned::{OwnedDirection, OwnedLayer};
 use crate::Stack;
-use infer_nostd::format::{CellActivation, Head, Input, ModelDesc, Outputs, Precision, UNIT_FRAC};
+use infer_nostd::format::{
+    Cell, CellActivation, Head, Input, ModelDesc, Outputs, Precision, UNIT_FRAC,
+};
 
 /// Headroom over the largest calibrated magnitude.
 const MARGIN: f32 = 1.25;
@@ -51,13 +53,14 @@ fn direction(
     one_hot: bool,
     precisions: &mut Precisions,
 ) -> Option<OwnedDirection> {
-    let u = layer.units;
-    let rows = 4 * u;
-    // The file's rows come unit by unit (row 4 j + g is gate g of unit j).
+    let (u, cell) = (layer.units, layer.cell);
+    let rows = cell.gate_rows(u);
+    // An LSTM's file rows come unit by unit (row 4 j + g is gate g of unit
+    // j); a GRU's are all Q3.12, its b_hn too (a tanh GRU: every gate_frac).
     let out_scale = |r: usize| pow2(-(activation.gate_frac(r % 4) as i32));
-    let cols = w.input.len() / rows;
+    let cols = w.input.len() / (cell.gates() * u);
     let input = quantise_matrix(
-        &unit_major(&w.input, u, cols),
+        &file_rows(cell, &w.input, u, cols),
         rows,
         cols,
         precisions.take(),
@@ -67,7 +70,7 @@ fn direction(
     )?;
     let h_scale = pow2(-(activation.hidden_frac() as i32));
     let recurrent = quantise_matrix(
-        &unit_major(&w.recurrent, u, u),
+        &file_rows(cell, &w.recurrent, u, u),
         rows,
         u,
         precisions.take(),
@@ -78,7 +81,7 @@ fn direction(
     Some(OwnedDirection {
         input,
         recurrent,
-        bias: quantise_bias(&unit_major(&w.bias, u, 1), out_scale),
+        bias: quantise_bias(&file_biases(cell, &w.bias, u), out_scale),
     })
 }
 
@@ -117,9 +120,14 @@ fn stack(
             None => None,
         };
         let owned = OwnedLayer {
+            cell: layer.cell,
             units: layer.units as u16,
             activation,
-            cell_frac: frac_for(*ranges.cell.get(i)?),
+            // A GRU has no cell state.
+            cell_frac: match layer.cell {
+                Cell::Lstm => frac_for(*ranges.cell.get(i)?),
+                Cell::Gru => 0,
+            },
             forward,
             backward,
         };

@@ -7,7 +7,7 @@ use std::string::ToString;
 use std::vec::Vec;
 
 use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
-use crate::layout::gate_major;
+use crate::layout::{float_biases, float_rows};
 use infer_nostd::format::Outputs;
 use infer_nostd::format::{CellActivation, DirectionWeights, Input, Matrix, RecurrentLayer};
 use infer_nostd::tensor::{le_i32, pow2};
@@ -45,20 +45,22 @@ fn direction(
     one_hot: bool,
 ) -> FloatDirection {
     let unit = |r: usize| pow2(-(layer.row_frac(r) as i32));
-    let u = layer.units as usize;
-    let bias: Vec<f32> = (0..4 * u)
+    let (u, cell) = (layer.units as usize, layer.cell);
+    let bias: Vec<f32> = (0..cell.biases(u))
         .map(|r| le_i32(w.bias, r) as f32 * unit(r))
         .collect();
-    // The file's rows come unit by unit, the float model's gate by gate.
+    // The file's rows come unit by unit (a GRU's in blocks of four), the
+    // float model's gate by gate.
     let recurrent = matrix(&w.recurrent, layer.hidden_scale(), unit, false);
     FloatDirection {
-        input: gate_major(
+        input: float_rows(
+            cell,
             &matrix(&w.input, in_scale, unit, one_hot),
             u,
             w.input.cols as usize,
         ),
-        recurrent: gate_major(&recurrent, u, u),
-        bias: gate_major(&bias, u, 1),
+        recurrent: float_rows(cell, &recurrent, u, u),
+        bias: float_biases(cell, &bias, u),
     }
 }
 
@@ -66,6 +68,7 @@ fn stack(layers: Layers, mut in_scale: f32, mut one_hot: bool) -> Vec<FloatLayer
     let mut out = Vec::new();
     for layer in &layers {
         out.push(FloatLayer {
+            cell: layer.cell,
             units: layer.units as usize,
             relu: matches!(layer.activation, CellActivation::Relu { .. }),
             forward: direction(&layer, &layer.forward, in_scale, one_hot),

@@ -5,6 +5,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::float_model::{FloatDirection, FloatInput, FloatLayer, FloatModel, FloatOutputs};
+use infer_nostd::format::Cell;
 
 /// Largest magnitudes seen while running a float model.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,6 +81,7 @@ fn run_direction(
     index: usize,
 ) -> Vec<Vec<f32>> {
     let u = layer.units;
+    let rows = layer.cell.gates() * u;
     let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
     let mut out = vec![Vec::new(); xs.len()];
     let act = |v: f32| {
@@ -98,13 +100,13 @@ fn run_direction(
             out[t] = h.clone();
             continue;
         }
-        let mut z = match &input_part {
+        let part = match &input_part {
             Some((prev, part)) if xs[*prev] == xs[t] => part.clone(),
             _ => {
-                let mut part = w.bias.clone();
+                let mut part = w.bias[..rows].to_vec();
                 if one_hot {
                     let v = xs[t][0] as usize;
-                    let cols = w.input.len() / (4 * u);
+                    let cols = w.input.len() / rows;
                     for (r, zr) in part.iter_mut().enumerate() {
                         *zr += w.input[r * cols + v];
                     }
@@ -116,10 +118,18 @@ fn run_direction(
             }
         };
         // From the zero initial state the recurrent part is zero.
+        let mut rec = vec![0.0f32; rows];
         if !first {
-            matvec(&w.recurrent, &h, &mut z);
+            matvec(&w.recurrent, &h, &mut rec);
         }
         first = false;
+        if layer.cell == Cell::Gru {
+            gru_update(&part, &rec, &w.bias[rows..], &mut h);
+            h.iter().for_each(|&v| bump(&mut ranges.hidden[index], v));
+            out[t] = h.clone();
+            continue;
+        }
+        let z: Vec<f32> = part.iter().zip(&rec).map(|(p, r)| p + r).collect();
         for j in 0..u {
             let (i, f, o) = (sigmoid(z[j]), sigmoid(z[u + j]), sigmoid(z[3 * u + j]));
             bump(&mut ranges.candidate[index], z[2 * u + j]);
@@ -131,6 +141,18 @@ fn run_direction(
         out[t] = h.clone();
     }
     out
+}
+
+/// A GRU's new hidden state from its gates' input parts (with bias) and
+/// recurrent parts, gate by gate, and the new gate's recurrent biases.
+fn gru_update(part: &[f32], rec: &[f32], b_hn: &[f32], h: &mut [f32]) {
+    let u = h.len();
+    for j in 0..u {
+        let r = sigmoid(part[j] + rec[j]);
+        let z = sigmoid(part[u + j] + rec[u + j]);
+        let n = libm::tanhf(part[2 * u + j] + r * (rec[2 * u + j] + b_hn[j]));
+        h[j] = (1.0 - z) * n + z * h[j];
+    }
 }
 
 /// Runs a stack, `masked` steps masked in every layer; returns every

@@ -3,23 +3,30 @@
 use std::string::String;
 use std::vec::Vec;
 
-use infer_nostd::format::HeadKind;
+use infer_nostd::format::{Cell, HeadKind};
 
-/// One direction of a float LSTM layer. Gate order: input, forget, cell
-/// (candidate), output; `units` rows each.
+/// One direction of a float recurrent layer, gate by gate (`units` rows
+/// each): an LSTM's input, forget, cell (candidate), output; a GRU's
+/// reset, update, new (PyTorch's order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloatDirection {
-    /// Input kernel, `4 * units` rows by the input width, row-major.
+    /// Input kernel, `gates * units` rows by the input width, row-major.
     pub input: Vec<f32>,
-    /// Recurrent kernel, `4 * units` rows by `units`, row-major.
+    /// Recurrent kernel, `gates * units` rows by `units`, row-major.
     pub recurrent: Vec<f32>,
-    /// `4 * units` biases (burn's two biases per gate already added).
+    /// `4 * units` biases: an LSTM's per gate (a framework's two biases
+    /// per gate already added); a GRU's reset and update gates' (both
+    /// sides added), the new gate's input side `b_in`, then the new gate's
+    /// recurrent side `b_hn` (which the reset gate scales, so it stays
+    /// apart).
     pub bias: Vec<f32>,
 }
 
-/// One float LSTM layer.
+/// One float recurrent layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloatLayer {
+    /// LSTM or GRU.
+    pub cell: Cell,
     /// Hidden units per direction.
     pub units: usize,
     /// ReLU in place of tanh for the candidate and the cell output.

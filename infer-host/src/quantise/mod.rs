@@ -22,7 +22,7 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::HostEngine;
-use infer_nostd::format::{HeadKind, Precision, MAX_STACK_LAYERS};
+use infer_nostd::format::{Cell, HeadKind, Precision, MAX_STACK_LAYERS};
 use infer_nostd::{Model, MAX_COLS};
 
 /// How weight precision is chosen per tensor.
@@ -340,9 +340,11 @@ fn check_shapes(model: &FloatModel) -> Result<(), QuantiseError> {
                 (1..=MAX_COLS).contains(&u) && (1..=MAX_COLS).contains(&cols),
                 "layer width",
             )?;
+            let rows = l.cell.gates() * u;
+            shape(l.cell == Cell::Lstm || !l.relu, "a GRU with a ReLU cell")?;
             for w in core::iter::once(&l.forward).chain(&l.backward) {
-                shape(w.input.len() == 4 * u * cols, "input kernel length")?;
-                shape(w.recurrent.len() == 4 * u * u, "recurrent kernel length")?;
+                shape(w.input.len() == rows * cols, "input kernel length")?;
+                shape(w.recurrent.len() == rows * u, "recurrent kernel length")?;
                 shape(w.bias.len() == 4 * u, "bias length")?;
             }
             cols = u * (1 + l.backward.is_some() as usize);

@@ -352,9 +352,11 @@ fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> 
     if layers > l {
         return Err(Error::OverCapacity(Detail::TooManyLayers));
     }
+    // A layer's gate rows (a GRU's padded to blocks of four units) fill
+    // the 4H-value projection buffer at most.
     if stacks
         .flat_map(|s| s.iter())
-        .any(|layer| layer.units as usize > h)
+        .any(|layer| layer.units as usize > h || layer.gate_rows() > 4 * h)
     {
         return Err(Error::OverCapacity(Detail::TooManyUnits));
     }

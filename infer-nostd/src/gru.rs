@@ -1,0 +1,115 @@
+//! One GRU step, in both arithmetics: the cell of [`Cell::Gru`], whose
+//! rows come in blocks of four units (a row group is one gate of four
+//! units; gates reset, update, new, as PyTorch orders them).
+//!
+//! Fixed point: the gate pre-activations are Q3.12 (the input and the
+//! recurrent parts requantised per row, as the LSTM's), the gates and the
+//! hidden state Q0.15, the sigmoid and tanh the LSTM's shared table. The
+//! new gate's recurrent part keeps its own bias `b_hn` (Q3.12) and is
+//! scaled by the reset gate before its input part is added, which is what
+//! makes the cell PyTorch's and Keras' `reset_after=True`.
+//!
+//! [`Cell::Gru`]: crate::format::Cell::Gru
+
+use crate::activation;
+use crate::fixed::{mul_shift, round_shift32, sat16};
+use crate::format::UNIT_FRAC;
+use crate::kernel::{packed_product, sigmoid_f32, Direction, Fixed, Float, StepInput};
+use crate::tensor::{le_i32, pow2};
+
+/// Row of gate `g` (0 reset, 1 update, 2 new) of unit `j`.
+pub(crate) const fn row(g: usize, j: usize) -> usize {
+    12 * (j / 4) + 4 * g + j % 4
+}
+
+/// Index of unit `j`'s new-gate recurrent bias `b_hn` among a direction's
+/// biases (after the `3 * padded` row biases).
+fn hn_bias(d: &Direction, j: usize) -> usize {
+    3 * (d.units as usize).div_ceil(4) * 4 + j
+}
+
+impl Fixed {
+    /// One GRU step of direction `d`: `h` (`units` long) from the input
+    /// `x` and the packed previous hidden state (`None` from the zero
+    /// state, where every recurrent product is exactly zero), in place.
+    #[inline(never)]
+    pub(crate) fn gru_step(
+        d: &Direction,
+        x: StepInput<'_, i16>,
+        previous: Option<&[i16]>,
+        h: &mut [i16],
+    ) {
+        let w = &d.weights;
+        let (bias, _) = w.bias.as_chunks::<16>();
+        let projected = match x {
+            StepInput::Projected(p) => p.as_chunks::<4>().0,
+            StepInput::Vector(_) => &[],
+        };
+        let mut inputs = w.input.row_groups();
+        let mut recurrent = w.recurrent.row_groups();
+        for (b, block) in h.chunks_mut(4).enumerate() {
+            // The block's three gates for its four units: input parts
+            // (with bias, saturated) and requantised recurrent parts.
+            let mut input = [[0i16; 4]; 3];
+            let mut rec = [[0i32; 4]; 3];
+            for g in 0..3 {
+                let group = 3 * b + g;
+                input[g] = match x {
+                    StepInput::Vector(x) => inputs
+                        .next()
+                        .zip(bias.get(group))
+                        .map(|(rows, bias)| Self::with_bias(w.input.dot4(&rows, x), bias)),
+                    StepInput::Projected(_) => projected.get(group).copied(),
+                }
+                .unwrap_or([0; 4]);
+                if let (Some(rows), Some(p)) = (recurrent.next(), previous) {
+                    rec[g] = packed_product(&w.recurrent, &rows, p);
+                }
+            }
+            for (k, h) in block.iter_mut().enumerate() {
+                let b_hn = le_i32(w.bias, hn_bias(d, 4 * b + k));
+                let gate = |g: usize| sat16(rec[g][k].saturating_add(input[g][k] as i32));
+                let (r, z) = (activation::sigmoid(gate(0)), activation::sigmoid(gate(1)));
+                let hn = sat16(rec[2][k].saturating_add(b_hn));
+                // Any i32 is a tanh argument: no saturation needed.
+                let n = activation::tanh(input[2][k] as i32 + mul_shift(r, hn, UNIT_FRAC as u32));
+                // h' = n + z (h - n): |z (h - n)| < 2^15 * 2^16, in i32.
+                let toward_h = round_shift32(z as i32 * (*h as i32 - n as i32), UNIT_FRAC as u32);
+                *h = sat16(n as i32 + toward_h);
+            }
+        }
+    }
+}
+
+impl Float {
+    /// One GRU step of direction `d` in real arithmetic: `h` from `x`
+    /// (real scale `in_scale` per unit), the new state built in `scratch`
+    /// (at least `units` long) while the old one is read.
+    pub(crate) fn gru_step(
+        d: &Direction,
+        x: StepInput<'_, f32>,
+        in_scale: f32,
+        h: &mut [f32],
+        scratch: &mut [f32],
+    ) {
+        let rec = &d.weights.recurrent;
+        let h_scale = d.hidden_scale();
+        let gate_unit = pow2(-(d.row_frac(0) as i32));
+        // A row's recurrent part, in real units.
+        let recurrent =
+            |r: usize, h: &[f32]| rec.row_dot_f32(r, h) * rec.row_scale(r) * gate_unit / h_scale;
+        let u = (d.units as usize).min(h.len()).min(scratch.len());
+        for j in 0..u {
+            let pre = |g: usize| {
+                let r = row(g, j);
+                Self::step_input(d, &x, in_scale, r) + recurrent(r, h)
+            };
+            let (r, z) = (sigmoid_f32(pre(0)), sigmoid_f32(pre(1)));
+            let b_hn = le_i32(d.weights.bias, hn_bias(d, j)) as f32 * gate_unit;
+            let hn = recurrent(row(2, j), h) + b_hn;
+            let n = libm::tanhf(Self::step_input(d, &x, in_scale, row(2, j)) + r * hn);
+            scratch[j] = (1.0 - z) * n + z * h[j];
+        }
+        h[..u].copy_from_slice(&scratch[..u]);
+    }
+}
