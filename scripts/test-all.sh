@@ -26,10 +26,13 @@ python3 scripts/module-cycles.py
 cargo clippy --workspace --all-targets -- -D warnings
 # The trainer's other burn backend (a feature, off by default) stays clean too.
 cargo clippy -p trainer --all-targets --features ndarray -- -D warnings
+# The engine without its GRU cell (feature `gru`, which LSTM-only firmware leaves out).
+cargo clippy -p infer-nostd --no-default-features -- -D warnings
 
 say "infer-nostd builds for Cortex-M0 and Cortex-M4"
 cargo build -p infer-nostd --release --target thumbv6m-none-eabi
 cargo build -p infer-nostd --release --target thumbv7em-none-eabihf
+cargo build -p infer-nostd --release --no-default-features --target thumbv6m-none-eabi
 
 say "tests (unit, property, golden, parity, QEMU)"
 # Every member: infer-nostd (with serde on, as infer-host needs it: its

@@ -15,7 +15,7 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use infer_nostd::format::{Input, Outputs};
+use infer_nostd::format::{Cell, Input, Outputs};
 use infer_nostd::Layers;
 use infer_nostd::Model;
 use rand::rngs::StdRng;
@@ -94,6 +94,11 @@ fn main() {
     let model = Model::from_bytes(&model_bytes)
         .unwrap_or_else(|e| panic!("{} is not a valid model: {e}", model_path.display()));
     let d = model.desc();
+    assert!(
+        !model.uses(Cell::Gru) || env::var_os("CARGO_FEATURE_GRU").is_some(),
+        "{} has GRU layers: build with `--features gru`",
+        model_path.display()
+    );
 
     let inputs_path = match env_path("ELSM_INPUTS") {
         Some(p) => p,

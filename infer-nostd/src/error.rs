@@ -118,4 +118,5 @@ details! {
     DecoderTooLong => "decoder longer than the sequence buffer",
     PadValue => "pad value that is also a one-hot class",
     GruActivation => "GRU cell with a ReLU activation",
+    GruCells => "GRU layers, which this build leaves out (feature `gru`)",
 }

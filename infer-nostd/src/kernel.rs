@@ -349,6 +349,8 @@ impl Arithmetic for Fixed {
             w.recurrent.pack_input(&h[..n], scratch);
         }
         let previous = (!fresh).then_some(&*scratch);
+        // Without the feature a GRU layer never runs: `Runner::new` refuses it.
+        #[cfg(feature = "gru")]
         if d.cell == Cell::Gru {
             return Self::gru_step(d, x, previous, &mut h[..n]);
         }
@@ -512,6 +514,7 @@ impl Arithmetic for Float {
         c: &mut [f32],
         scratch: &mut [f32],
     ) {
+        #[cfg(feature = "gru")]
         if d.cell == Cell::Gru {
             return Self::gru_step(d, x, in_scale, h, scratch);
         }

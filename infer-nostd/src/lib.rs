@@ -23,6 +23,7 @@ pub mod activation;
 mod error;
 pub mod fixed;
 pub mod format;
+#[cfg(feature = "gru")]
 mod gru;
 pub mod kernel;
 mod kernels;

@@ -151,6 +151,20 @@ impl<'a> Model<'a> {
         self.desc.head.dense.rows as usize
     }
 
+    /// Whether any layer (encoder or decoder) has `cell`.
+    pub fn uses(&self, cell: Cell) -> bool {
+        let decoder = match self.desc.outputs {
+            Outputs::EncoderDecoder { decoder, .. } => Some(decoder),
+            _ => None,
+        };
+        let mut layers = self
+            .desc
+            .encoder
+            .iter()
+            .chain(decoder.iter().flat_map(|s| s.iter()));
+        layers.any(|l| l.cell == cell)
+    }
+
     /// Predictions per output step ([`Head::groups`]): 1 but for a vector
     /// output.
     pub fn predictions_per_step(&self) -> usize {
@@ -313,6 +327,8 @@ fn validate_matrix(
     )
 }
 
+// One copy for both directions: loading is not hot.
+#[inline(never)]
 fn validate_direction(
     w: &DirectionWeights,
     cell: Cell,

@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use echo_tests::device::{
-    build_and_run, require_qemu, target_dir, Mode, Source, Target, TASKS, VARIANTS,
+    build_and_run, require_qemu, target_dir, Mode, Source, Target, GRU_TASKS, TASKS, VARIANTS,
 };
 use infer_host::quantise::PrecisionPolicy;
 use infer_nostd::Model;
@@ -64,6 +64,7 @@ fn main() {
         for task in TASKS
             .iter()
             .chain(&VARIANTS)
+            .chain(&GRU_TASKS)
             .filter(|t| only.is_empty() || only.iter().any(|o| *o == t.name))
         {
             let (path, source) = task.model_file(&scratch, policy);

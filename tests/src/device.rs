@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use infer_host::quantise::{quantise, FloatModel, PrecisionPolicy};
 use infer_host::HostEngine;
-use infer_nostd::format::Input;
+use infer_nostd::format::{Cell, Input};
 use infer_nostd::Model;
 
 use crate::random_model::{random_model, random_window, Rng, Topology};
@@ -148,6 +148,44 @@ pub const VARIANTS: [DeviceTask; 12] = [
     // One step of 500 features (five one-hots side by side), 5 values
     // out; its records are random 0/1 features ("classes" 2).
     DeviceTask::windows("echo-whole-one-step", Topology::Vector, 48, 2),
+];
+
+/// The echo tasks of TASKS.md with GRU cells in place of the LSTM's
+/// (`trainer train --cell gru`), the seed configurations' shapes
+/// otherwise; committed under tests/models/ as `<task>-gru.elsm`.
+pub const GRU_TASKS: [DeviceTask; 4] = [
+    DeviceTask {
+        name: "echo-index-gru",
+        mode: Mode::Windows,
+        topology: Topology::GruManyToMany,
+        units: 25,
+        classes: 10,
+        window: 5,
+    },
+    DeviceTask {
+        name: "echo-whole-gru",
+        mode: Mode::Windows,
+        topology: Topology::GruManyToMany,
+        units: 20,
+        classes: 100,
+        window: 5,
+    },
+    DeviceTask {
+        name: "echo-partial-gru",
+        mode: Mode::Windows,
+        topology: Topology::GruEncoderDecoder,
+        units: 150,
+        classes: 100,
+        window: 5,
+    },
+    DeviceTask {
+        name: "echo-lag-gru",
+        mode: Mode::Stream,
+        topology: Topology::GruManyToMany,
+        units: 50,
+        classes: 100,
+        window: 5,
+    },
 ];
 
 /// The workspace root (this crate is its `tests/` directory).
@@ -367,9 +405,14 @@ pub fn build_firmware(target: Target, model: &Path, inputs: &Path) -> PathBuf {
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let target_dir = target_dir().join("cortex-m");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let bytes = fs::read(model).expect("read the model");
+    let gru = Model::from_bytes(&bytes)
+        .expect("load the model")
+        .uses(Cell::Gru);
     let output = Command::new(cargo)
         .current_dir(firmware_dir())
         .args(["build", "--release", "--quiet", "--target", target.triple()])
+        .args(gru.then_some(["--features", "gru"]).into_iter().flatten())
         .env("ELSM_MODEL", model)
         .env("ELSM_INPUTS", inputs)
         .env("CARGO_TARGET_DIR", &target_dir)

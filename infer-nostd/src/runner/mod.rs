@@ -352,12 +352,16 @@ fn check_capacity(d: &Model, h: usize, l: usize, t: usize) -> Result<(), Error> 
     if layers > l {
         return Err(Error::OverCapacity(Detail::TooManyLayers));
     }
-    // A layer's gate rows (a GRU's padded to blocks of four units) fill
-    // the 4H-value projection buffer at most.
-    if stacks
-        .flat_map(|s| s.iter())
-        .any(|layer| layer.units as usize > h || layer.gate_rows() > 4 * h)
-    {
+    #[cfg(not(feature = "gru"))]
+    if d.uses(crate::format::Cell::Gru) {
+        return Err(Error::OverCapacity(Detail::GruCells));
+    }
+    // A layer's gate rows fill the 4H-value projection buffer at most: an
+    // LSTM's 4 units do, a GRU's (padded to blocks of four units) may not.
+    let fits = |layer: crate::format::RecurrentLayer| {
+        layer.units as usize <= h && (cfg!(not(feature = "gru")) || layer.gate_rows() <= 4 * h)
+    };
+    if !stacks.flat_map(|s| s.iter()).all(fits) {
         return Err(Error::OverCapacity(Detail::TooManyUnits));
     }
     if let Input::Dense { features, .. } = d.input() {
