@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use echo_tests::device::{
     build_with_inputs, panic_paths, require_qemu, run_firmware, run_qemu, DeviceTask, Inputs, Mode,
-    Source, Target, TASKS, VARIANTS,
+    Source, Target, GRU_TASKS, TASKS, VARIANTS,
 };
 use echo_tests::random_model::Topology;
 use infer_host::quantise::{FloatOutputs, PrecisionPolicy};
@@ -147,6 +147,20 @@ fn the_extensions_variants_are_bit_exact_on_cortex_m4_and_m0() {
         // of echo-partial-m0; the other variants are echo-whole's size.
         assert!(fits, "{} does not fit the Cortex-M0", task.name);
     }
+}
+
+#[test]
+fn gru_models_are_bit_exact_on_cortex_m4_and_m0() {
+    // The GRU cell's firmware (feature `gru`): every task's GRU model on
+    // the M4 (the DSP dot products under the GRU unit loop) and, where it
+    // fits, the M0 (the portable kernels); int16 weights on the M4 too.
+    require_qemu();
+    for task in &GRU_TASKS {
+        assert!(check(Target::M4, task, PrecisionPolicy::Int8, "m4"));
+        check(Target::M0, task, PrecisionPolicy::Int8, "m0");
+    }
+    let scratch = scratch().join("gru-int16");
+    stand_in_is_bit_exact_on_m4(&GRU_TASKS[1], PrecisionPolicy::Int16, 200, &scratch);
 }
 
 #[test]
