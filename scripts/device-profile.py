@@ -26,7 +26,10 @@ FIRMWARE = ROOT / "examples/cortex-m"
 model = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "tests/models/echo-partial.elsm").resolve()
 target_dir = ROOT / "target/device-profile"
 env = dict(os.environ, ELSM_MODEL=str(model), CARGO_TARGET_DIR=str(target_dir))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=FIRMWARE, env=env, check=True)
+# The GRU cell linked in for every model: the profile counts what runs, and
+# a GRU model's firmware needs it.
+subprocess.run(["cargo", "build", "--release", "--quiet", "--features", "gru"], cwd=FIRMWARE,
+               env=env, check=True)
 elf = target_dir / "thumbv7em-none-eabihf/release/echo-firmware"
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ use crate::activation;
 use crate::fixed::{mul_shift, round_shift32, sat16};
 use crate::format::UNIT_FRAC;
 use crate::kernel::{packed_product, sigmoid_f32, Direction, Fixed, Float, StepInput};
+use crate::kernels::from;
 use crate::tensor::{le_i32, pow2};
 
 /// Row of gate `g` (0 reset, 1 update, 2 new) of unit `j`.
@@ -32,6 +33,8 @@ impl Fixed {
     /// One GRU step of direction `d`: `h` (`units` long) from the input
     /// `x` and the packed previous hidden state (`None` from the zero
     /// state, where every recurrent product is exactly zero), in place.
+    /// Block by block: the block's three row groups of each kernel, then
+    /// its four units.
     #[inline(never)]
     pub(crate) fn gru_step(
         d: &Direction,
@@ -41,33 +44,51 @@ impl Fixed {
     ) {
         let w = &d.weights;
         let (bias, _) = w.bias.as_chunks::<16>();
-        let projected = match x {
-            StepInput::Projected(p) => p.as_chunks::<4>().0,
-            StepInput::Vector(_) => &[],
+        let blocks = h.len().div_ceil(4);
+        // Row groups' biases, then each block's four b_hn.
+        let (row_bias, hn_bias) = bias.split_at((3 * blocks).min(bias.len()));
+        let (projected, _) = match x {
+            StepInput::Projected(p) => p.as_chunks::<4>(),
+            StepInput::Vector(_) => (&[][..], &[][..]),
         };
         let mut inputs = w.input.row_groups();
         let mut recurrent = w.recurrent.row_groups();
-        for (b, block) in h.chunks_mut(4).enumerate() {
+        let blocks = h
+            .chunks_mut(4)
+            .zip(row_bias.chunks_exact(3))
+            .zip(hn_bias)
+            .enumerate();
+        for (b, ((block, bias), hn)) in blocks {
             // The block's three gates for its four units: input parts
             // (with bias, saturated) and requantised recurrent parts.
             let mut input = [[0i16; 4]; 3];
-            let mut rec = [[0i32; 4]; 3];
-            for g in 0..3 {
-                let group = 3 * b + g;
-                input[g] = match x {
-                    StepInput::Vector(x) => inputs
-                        .next()
-                        .zip(bias.get(group))
-                        .map(|(rows, bias)| Self::with_bias(w.input.dot4(&rows, x), bias)),
-                    StepInput::Projected(_) => projected.get(group).copied(),
+            match x {
+                StepInput::Vector(x) => {
+                    for (slot, bias) in input.iter_mut().zip(bias) {
+                        if let Some(rows) = inputs.next() {
+                            *slot = Self::with_bias(w.input.dot4(&rows, x), bias);
+                        }
+                    }
                 }
-                .unwrap_or([0; 4]);
-                if let (Some(rows), Some(p)) = (recurrent.next(), previous) {
-                    rec[g] = packed_product(&w.recurrent, &rows, p);
+                StepInput::Projected(_) => {
+                    for (slot, p) in input.iter_mut().zip(from(projected, 3 * b)) {
+                        *slot = *p;
+                    }
                 }
             }
-            for (k, h) in block.iter_mut().enumerate() {
-                let b_hn = le_i32(w.bias, hn_bias(d, 4 * b + k));
+            let mut rec = [[0i32; 4]; 3];
+            if let Some(p) = previous {
+                for slot in rec.iter_mut() {
+                    if let Some(rows) = recurrent.next() {
+                        *slot = packed_product(&w.recurrent, &rows, p);
+                    }
+                }
+            }
+            // `k < 4`: every index below is in bounds by construction.
+            for k in 0..4 {
+                let Some(h) = block.get_mut(k) else { break };
+                let b_hn =
+                    i32::from_le_bytes([hn[4 * k], hn[4 * k + 1], hn[4 * k + 2], hn[4 * k + 3]]);
                 let gate = |g: usize| sat16(rec[g][k].saturating_add(input[g][k] as i32));
                 let (r, z) = (activation::sigmoid(gate(0)), activation::sigmoid(gate(1)));
                 let hn = sat16(rec[2][k].saturating_add(b_hn));
