@@ -120,11 +120,12 @@ fn main() {
                 run.stat("load_stack_bytes"),
             );
             json_rows.push(format!(
-                "{{\"target\":\"{}\",\"task\":\"{}\",\"committed\":{},\"instructions_per_record\":{per},\"macs_per_record\":{macs},\"model_bytes\":{}}}",
+                "{{\"target\":\"{}\",\"task\":\"{}\",\"committed\":{},\"instructions_per_record\":{per},\"macs_per_record\":{macs},\"model_bytes\":{},\"ram_bytes\":{}}}",
                 target.name(),
                 task.name,
                 source == Source::Committed,
                 run.stat("model_bytes"),
+                run.stat("static_bytes") + run.stat("stack_bytes"),
             ));
             eprintln!(
                 "{} {}: Model struct {} B, engine {} B",

@@ -68,6 +68,17 @@ struct DeviceRecord {
     target: String,
     task: String,
     instructions_per_record: u64,
+    /// RAM while running: statics plus the stack's high-water mark.
+    ram_bytes: u64,
+}
+
+/// A committed model's Cortex-M4 figures, from the device benchmark.
+#[derive(Debug, Clone, Copy)]
+struct M4 {
+    /// Instructions per window (per streamed step).
+    instructions: u64,
+    /// RAM while running, in bytes.
+    ram: u64,
 }
 
 /// One variant's results.
@@ -75,8 +86,8 @@ struct Row {
     name: &'static str,
     flags: &'static str,
     finished: Finished,
-    /// Cortex-M4 instructions per window (per streamed step), if measured.
-    m4: Option<u64>,
+    /// Cortex-M4 figures, if measured.
+    m4: Option<M4>,
 }
 
 impl Row {
@@ -149,16 +160,22 @@ fn train_args(flags: &str, out: &Path) -> Result<super::args::TrainArgs> {
     }
 }
 
-/// Cortex-M4 instructions per record by task, from the device benchmark's
-/// JSON output (`device_bench --json FILE`).
-fn device_figures(path: &Path) -> Result<BTreeMap<String, u64>> {
+/// Cortex-M4 figures by task, from the device benchmark's JSON output
+/// (`device_bench --json FILE`).
+fn device_figures(path: &Path) -> Result<BTreeMap<String, M4>> {
     let text = read_text(path, "device figures file", MAX_TEXT_BYTES)?;
     let records: Vec<DeviceRecord> = serde_json::from_str(&text)
         .with_context(|| format!("{} is not the device benchmark's JSON", path.display()))?;
     Ok(records
         .into_iter()
         .filter(|r| r.target == "Cortex-M4")
-        .map(|r| (r.task, r.instructions_per_record))
+        .map(|r| {
+            let m4 = M4 {
+                instructions: r.instructions_per_record,
+                ram: r.ram_bytes,
+            };
+            (r.task, m4)
+        })
         .collect())
 }
 
@@ -179,8 +196,8 @@ fn grouped(n: u64) -> String {
 fn table(rows: &[Row], measured: bool) -> String {
     let mut s = String::from(
         "| variant | `trainer train` flags | float | fixed | agreement | steps | seconds \
-         | params | model bytes | M4 instructions / window | fits the M0 |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+         | params | model bytes | M4 instructions / window | M4 RAM (B) | fits the M0 |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
     );
     for row in rows {
         let r = &row.finished.report;
@@ -189,10 +206,10 @@ fn table(rows: &[Row], measured: bool) -> String {
         } else {
             " (missed)"
         };
-        let m4 = match (row.m4, measured) {
-            (Some(n), _) => grouped(n),
-            (None, true) => "not measured".into(),
-            (None, false) => "run the device benchmark".into(),
+        let (m4, ram) = match (row.m4, measured) {
+            (Some(m), _) => (grouped(m.instructions), grouped(m.ram)),
+            (None, true) => ("not measured".into(), String::new()),
+            (None, false) => ("run the device benchmark".into(), String::new()),
         };
         // Instructions of a stream (a model of any window) are per step.
         let per = if row.finished.report.task == "echo-lag" && row.m4.is_some() {
@@ -202,7 +219,7 @@ fn table(rows: &[Row], measured: bool) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | `{}` | {:.2}% | {:.2}% | {:.2}% | {}{target} | {:.1} | {} | {} | {m4}{per} | {} |",
+            "| {} | `{}` | {:.2}% | {:.2}% | {:.2}% | {}{target} | {:.1} | {} | {} | {m4}{per} | {ram} | {} |",
             row.name,
             row.flags,
             r.float_accuracy * 100.0,
@@ -254,7 +271,7 @@ fn plot_rows(rows: &[Row], path: &PathBuf) -> Result<()> {
         .iter()
         .filter_map(|r| {
             let y = match (measured, r.m4) {
-                (true, Some(n)) => n as f64,
+                (true, Some(m)) => m.instructions as f64,
                 (true, None) => return None,
                 (false, _) => r.finished.report.steps.max(1) as f64,
             };

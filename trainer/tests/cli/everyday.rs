@@ -261,7 +261,7 @@ fn compare_writes_its_table_plot_and_readme_section() {
     let figures = dir.path().join("device.json");
     std::fs::write(
         &figures,
-        r#"[{"target":"Cortex-M4","task":"echo-whole","instructions_per_record":70343}]"#,
+        r#"[{"target":"Cortex-M4","task":"echo-whole","instructions_per_record":70343,"ram_bytes":1548}]"#,
     )
     .unwrap();
     let out = succeeds(
@@ -277,7 +277,7 @@ fn compare_writes_its_table_plot_and_readme_section() {
         table.contains("| echo-whole | `--task echo-whole` | 100.00% | 100.00% |"),
         "{table}"
     );
-    assert!(table.contains("| 70,343 | yes |"), "{table}");
+    assert!(table.contains("| 70,343 | 1,548 | yes |"), "{table}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("compare.md")).unwrap(),
         table
