@@ -3,7 +3,10 @@
 //! fresh windows, then the exported model's float and fixed-point accuracy
 //! on another 10,000.
 //!
-//! `cargo bench -p trainer --bench time_to_accuracy [-- TASK... [--seed N] [--backend NAME]...]`
+//! `cargo bench -p trainer --bench time_to_accuracy [-- TASK... [--seed N] [--cell lstm|gru] [--backend NAME]...]`
+//!
+//! `--cell` chooses the networks' cell (LSTM by default), as `trainer
+//! train --cell` does.
 //!
 //! With several `--backend`s (`--features ndarray` compiles burn-ndarray in
 //! beside the default flex), every task runs on each, side by side, and the
@@ -12,6 +15,7 @@
 use std::time::Instant;
 
 use clap::ValueEnum;
+use infer_nostd::format::Cell;
 use trainer::backend::Backend;
 use trainer::pipeline::export;
 use trainer::task::Task;
@@ -20,11 +24,19 @@ use trainer::train::{train, TrainConfig};
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let mut seed = 1;
+    let mut cell = Cell::Lstm;
     let mut tasks = Vec::new();
     let mut backends = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seed" => seed = args.next().and_then(|s| s.parse().ok()).expect("--seed N"),
+            "--cell" => {
+                cell = match args.next().as_deref() {
+                    Some("lstm") => Cell::Lstm,
+                    Some("gru") => Cell::Gru,
+                    _ => panic!("--cell lstm|gru"),
+                }
+            }
             "--backend" => {
                 let name = args.next().expect("--backend NAME");
                 backends.push(Backend::from_str(&name, true).unwrap_or_else(|e| panic!("{e}")));
@@ -56,7 +68,7 @@ fn main() {
     for task in tasks {
         for (b, &backend) in backends.iter().enumerate() {
             let model = dir.join(format!("{task}.elsm"));
-            let mut config = TrainConfig::new(task, &model);
+            let mut config = TrainConfig::new(task, cell, &model);
             config.seed = seed;
             config.checkpoint_every = 0;
             config.backend = backend;

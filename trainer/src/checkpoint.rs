@@ -124,9 +124,11 @@ impl Checkpoints {
         if !at.network.is_empty() && at.network != network_name {
             return Err(other(&at.network));
         }
-        let network = network
-            .try_load_file(dir.join(MODEL))
-            .map_err(|_| other("another network"))?;
+        // A checkpoint named for this network but whose tensors do not fit
+        // it comes from an older trainer (or was altered).
+        let network = network.try_load_file(dir.join(MODEL)).map_err(|_| {
+            other("another network (or by an older trainer, its layers laid out differently)")
+        })?;
         let optimizer = optimizer.load(dir.join(OPTIMIZER)).map_err(|e| {
             anyhow::anyhow!(
                 "cannot load the optimizer state of the checkpoint in {}: {e}",

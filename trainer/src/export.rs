@@ -15,7 +15,7 @@ use infer_host::quantise::{
 };
 use infer_nostd::format::{Cell, HeadKind};
 
-use crate::model::lstm::{DirectionModule, LstmModule};
+use crate::model::recurrent::{Direction, Layer};
 use crate::model::Network;
 use crate::spec::{InputSpec, OutputSpec};
 
@@ -41,28 +41,57 @@ fn kernel(linear: &Linear, scale: f32) -> (Vec<f32>, Vec<f32>) {
     (rows, bias)
 }
 
-/// One direction; `input_scale` multiplies the input kernel.
-fn direction(d: &DirectionModule, input_scale: f32) -> FloatDirection {
-    let (input, bias) = kernel(&d.input, input_scale);
-    let (recurrent, _) = kernel(&d.recurrent, 1.0);
-    FloatDirection {
-        input,
-        recurrent,
-        bias,
+/// One direction in the float model's layout; `input_scale` multiplies
+/// the input kernel. A GRU's biases are `[b_ir + b_hr, b_iz + b_hz, b_in,
+/// b_hn]`: the reset and update gates' two sides summed, the new gate's
+/// kept apart (the reset gate scales `b_hn`).
+fn direction(d: &Direction, input_scale: f32) -> FloatDirection {
+    match d {
+        Direction::Lstm(d) => {
+            let (input, bias) = kernel(&d.input, input_scale);
+            let (recurrent, _) = kernel(&d.recurrent, 1.0);
+            FloatDirection {
+                input,
+                recurrent,
+                bias,
+            }
+        }
+        Direction::Gru(d) => {
+            let (input, input_bias) = kernel(&d.input, input_scale);
+            let (recurrent, recurrent_bias) = kernel(&d.recurrent, 1.0);
+            let u = d.units;
+            let summed = input_bias[..2 * u]
+                .iter()
+                .zip(&recurrent_bias[..2 * u])
+                .map(|(i, r)| i + r);
+            let bias = summed
+                .chain(input_bias[2 * u..].iter().copied())
+                .chain(recurrent_bias[2 * u..].iter().copied())
+                .collect();
+            FloatDirection {
+                input,
+                recurrent,
+                bias,
+            }
+        }
     }
 }
 
 /// A stack of layers; `input_scale` applies to the first layer's input.
-fn layers(stack: &[LstmModule], input_scale: f32) -> Vec<FloatLayer> {
+fn layers(stack: &[Layer], input_scale: f32) -> Vec<FloatLayer> {
     stack
         .iter()
         .enumerate()
         .map(|(i, l)| {
             let scale = if i == 0 { input_scale } else { 1.0 };
+            let (cell, units, relu) = match &l.forward {
+                Direction::Lstm(d) => (Cell::Lstm, d.units, d.relu),
+                Direction::Gru(d) => (Cell::Gru, d.units, false),
+            };
             FloatLayer {
-                cell: Cell::Lstm,
-                units: l.forward.units,
-                relu: l.forward.relu,
+                cell,
+                units,
+                relu,
                 forward: direction(&l.forward, scale),
                 backward: l.backward.as_ref().map(|b| direction(b, scale)),
             }
@@ -153,7 +182,47 @@ pub fn write_atomically(
 
 #[cfg(test)]
 mod tests {
+    use burn::module::Param;
+    use burn::tensor::TensorData;
+
     use super::*;
+    use crate::backend::Backend;
+    use crate::model::gru::GruDirection;
+
+    #[test]
+    fn a_gru_exports_gate_by_gate_with_b_hn_apart() {
+        let device = Backend::default().training_device(1);
+        // 2 units reading 3 inputs: 6 rows, weight (r, i) = 10 r + i.
+        let mut d = GruDirection::new(3, 2, &device);
+        let set = |linear: &mut Linear, inputs: usize, bias: Vec<f32>| {
+            let w: Vec<f32> = (0..inputs)
+                .flat_map(|i| (0..6).map(move |r| (10 * r + i) as f32))
+                .collect();
+            linear.weight =
+                Param::from_tensor(Tensor::from_data(TensorData::new(w, [inputs, 6]), &device));
+            linear.bias = Some(Param::from_tensor(Tensor::from_data(
+                TensorData::new(bias, [6]),
+                &device,
+            )));
+        };
+        set(&mut d.input, 3, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        set(
+            &mut d.recurrent,
+            2,
+            vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+        );
+        let w = direction(&Direction::Gru(d), 0.5);
+        // b_r and b_z summed from both sides, then b_in, then b_hn.
+        assert_eq!(w.bias, [11.0, 22.0, 33.0, 44.0, 5.0, 6.0, 50.0, 60.0]);
+        // Row-major [rows][inputs], the input kernel scaled.
+        let rows = |inputs: usize, scale: f32| -> Vec<f32> {
+            (0..6)
+                .flat_map(|r| (0..inputs).map(move |i| (10 * r + i) as f32 * scale))
+                .collect()
+        };
+        assert_eq!(w.input, rows(3, 0.5));
+        assert_eq!(w.recurrent, rows(2, 1.0));
+    }
 
     #[test]
     fn a_failed_write_leaves_no_file() {

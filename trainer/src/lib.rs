@@ -1,5 +1,5 @@
-//! Trains the echo LSTM tasks with burn, quantises them with infer-nostd
-//! and exports model files the no_std engine runs.
+//! Trains the echo tasks' LSTM and GRU networks with burn, quantises them
+//! with infer-nostd and exports model files the no_std engine runs.
 //!
 //! Data: [`data`] generates and frames sequences once for every [`task`];
 //! [`batch`] holds framed samples. Models: [`spec`] describes shapes,

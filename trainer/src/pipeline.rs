@@ -238,17 +238,22 @@ impl Report {
     }
 }
 
-/// Weights and biases stored in a model file.
+/// Weights and biases of the network a model file holds, as
+/// [`infer_host::quantise::FloatModel::parameters`] counts them: a GRU's
+/// zero rows padding its units to blocks of four are not counted.
 pub fn parameters(model: &infer_nostd::Model) -> usize {
-    use infer_nostd::format::{DirectionWeights, Outputs};
+    use infer_nostd::format::{Cell, Outputs};
     use infer_nostd::Layers;
-    let weights = |w: &DirectionWeights| {
-        let m = |m: &infer_nostd::format::Matrix| m.rows as usize * m.cols as usize;
-        m(&w.input) + m(&w.recurrent) + w.bias.len() / 4
-    };
     let stack = |s: &Layers| -> usize {
         s.iter()
-            .map(|l| weights(&l.forward) + l.backward.as_ref().map_or(0, weights))
+            .map(|l| {
+                let (units, inputs) = (l.units as usize, l.forward.input.cols as usize);
+                let rows = l.cell.gates() * units;
+                // A GRU's new gate has a recurrent-side bias too.
+                let biases = rows + if l.cell == Cell::Gru { units } else { 0 };
+                let direction = rows * (inputs + units) + biases;
+                direction * if l.backward.is_some() { 2 } else { 1 }
+            })
             .sum()
     };
     let d = model.desc();

@@ -1,5 +1,7 @@
 //! Network shapes, independent of burn: what the trainer builds and exports.
 
+use infer_nostd::format::Cell;
+
 /// How one input timestep is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputSpec {
@@ -25,25 +27,49 @@ impl InputSpec {
     }
 }
 
-/// One LSTM layer.
+/// One recurrent layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LayerSpec {
+    /// LSTM or GRU.
+    pub cell: Cell,
     /// Hidden units per direction.
     pub units: usize,
-    /// ReLU instead of tanh for the candidate and the cell output.
+    /// ReLU instead of tanh for the candidate and the cell output (an
+    /// LSTM's only: a GRU is tanh, and [`NetworkSpec::check_capacity`]
+    /// refuses a ReLU one).
     pub relu: bool,
     /// A backward direction too, its output concatenated after the forward one.
     pub bidirectional: bool,
 }
 
 impl LayerSpec {
-    /// A forward tanh layer.
-    pub fn tanh(units: usize) -> Self {
+    /// A forward tanh layer of `cell`s.
+    pub fn tanh(cell: Cell, units: usize) -> Self {
         LayerSpec {
+            cell,
             units,
             relu: false,
             bidirectional: false,
         }
+    }
+
+    /// The layer's name in a summary, such as `GRU 20` or `bidirectional
+    /// LSTM 50 relu`.
+    fn summary(self) -> String {
+        format!(
+            "{}{} {}{}",
+            if self.bidirectional {
+                "bidirectional "
+            } else {
+                ""
+            },
+            match self.cell {
+                Cell::Lstm => "LSTM",
+                Cell::Gru => "GRU",
+            },
+            self.units,
+            if self.relu { " relu" } else { "" }
+        )
     }
 
     /// Width of the layer's output vector.
@@ -185,24 +211,14 @@ impl NetworkSpec {
         stack.last().map_or(0, |l| l.output_width())
     }
 
-    /// A short description: input, layers, outputs and head, such as
-    /// `one-hot 100, LSTM 20, every step, classify 100`.
+    /// A short description: input, layers (with their cells), outputs and
+    /// head, such as `one-hot 100, LSTM 20, every step, classify 100` or
+    /// `one-hot 100, GRU 20, every step, classify 100`.
     pub fn summary(&self) -> String {
         let stack = |layers: &[LayerSpec]| {
             layers
                 .iter()
-                .map(|l| {
-                    format!(
-                        "{}LSTM {}{}",
-                        if l.bidirectional {
-                            "bidirectional "
-                        } else {
-                            ""
-                        },
-                        l.units,
-                        if l.relu { " relu" } else { "" }
-                    )
-                })
+                .map(|l| l.summary())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -235,8 +251,9 @@ impl NetworkSpec {
 
     /// Checks that the engine can run this network: every matrix at most
     /// [`infer_nostd::MAX_COLS`] wide, at most
-    /// [`infer_nostd::format::MAX_STACK_LAYERS`] layers per stack. Run it
-    /// before training, so a network the engine refuses is never trained.
+    /// [`infer_nostd::format::MAX_STACK_LAYERS`] layers per stack, and no
+    /// ReLU GRU (the format's GRU is tanh only). Run it before training, so
+    /// a network the engine refuses is never trained.
     pub fn check_capacity(&self) -> Result<(), String> {
         let max_cols = infer_nostd::MAX_COLS;
         let max_layers = infer_nostd::format::MAX_STACK_LAYERS;
@@ -248,6 +265,9 @@ impl NetworkSpec {
                 ));
             }
             for l in layers {
+                if l.cell == Cell::Gru && l.relu {
+                    return Err("a GRU layer cannot be ReLU: the engine's GRU is tanh only".into());
+                }
                 if l.units > max_cols || input > max_cols {
                     return Err(format!(
                         "a layer of {} units reading {input} values is wider than the \
@@ -271,5 +291,96 @@ impl NetworkSpec {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn network(encoder: Vec<LayerSpec>, outputs: OutputSpec) -> NetworkSpec {
+        NetworkSpec {
+            input: InputSpec::OneHot { classes: 10 },
+            encoder,
+            outputs,
+            head: HeadSpec::classify(10),
+            value_scale: 1.0,
+            masked: false,
+        }
+    }
+
+    #[test]
+    fn the_summary_names_each_layers_cell() {
+        let spec = network(
+            vec![LayerSpec {
+                bidirectional: true,
+                ..LayerSpec::tanh(Cell::Gru, 20)
+            }],
+            OutputSpec::EncoderDecoder {
+                steps: 2,
+                decoder: vec![LayerSpec {
+                    relu: true,
+                    ..LayerSpec::tanh(Cell::Lstm, 8)
+                }],
+            },
+        );
+        assert_eq!(
+            spec.summary(),
+            "one-hot 10, bidirectional GRU 20, 2 steps of decoder LSTM 8 relu, classify 10"
+        );
+    }
+
+    #[test]
+    fn topology_keeps_each_layers_cell() {
+        let spec = network(
+            vec![LayerSpec::tanh(Cell::Gru, 20)],
+            OutputSpec::EncoderDecoder {
+                steps: 2,
+                decoder: vec![LayerSpec::tanh(Cell::Gru, 20)],
+            },
+        )
+        .with_topology(Some(7), Some(3), true);
+        let OutputSpec::EncoderDecoder { decoder, .. } = &spec.outputs else {
+            panic!("an encoder-decoder")
+        };
+        assert!(spec
+            .encoder
+            .iter()
+            .chain(decoder)
+            .all(|l| l.cell == Cell::Gru));
+        assert_eq!((spec.encoder.len(), decoder.len()), (3, 3));
+        assert!(spec.encoder.iter().all(|l| l.bidirectional && l.units == 7));
+        assert!(decoder.iter().all(|l| !l.bidirectional));
+    }
+
+    #[test]
+    fn a_relu_gru_is_refused_and_a_relu_lstm_is_not() {
+        let relu = |cell| LayerSpec {
+            relu: true,
+            ..LayerSpec::tanh(cell, 50)
+        };
+        assert!(network(vec![relu(Cell::Lstm)], OutputSpec::LastStep)
+            .check_capacity()
+            .is_ok());
+        let err = network(vec![relu(Cell::Gru)], OutputSpec::LastStep)
+            .check_capacity()
+            .unwrap_err();
+        assert!(err.contains("GRU") && err.contains("tanh only"), "{err}");
+        let decoder = OutputSpec::EncoderDecoder {
+            steps: 2,
+            decoder: vec![relu(Cell::Gru)],
+        };
+        assert!(network(vec![LayerSpec::tanh(Cell::Gru, 8)], decoder)
+            .check_capacity()
+            .is_err());
+    }
+
+    #[test]
+    fn a_gru_is_as_wide_as_an_lstm_may_be() {
+        for cell in [Cell::Lstm, Cell::Gru] {
+            let wide = |units| network(vec![LayerSpec::tanh(cell, units)], OutputSpec::LastStep);
+            assert!(wide(infer_nostd::MAX_COLS).check_capacity().is_ok());
+            assert!(wide(infer_nostd::MAX_COLS + 1).check_capacity().is_err());
+        }
     }
 }

@@ -24,6 +24,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use infer_nostd::format::Cell;
 use rand::Rng;
 
 use crate::batch::{Batch, Inputs, Targets};
@@ -245,9 +246,13 @@ impl Task {
         self.echo != Echo::Univariate
     }
 
-    /// The seed (published) network configuration, in this framing: the
-    /// linear framings read one number per step instead of the one-hot.
-    pub fn seed_network(self) -> NetworkSpec {
+    /// The seed (published) network configuration, in this framing, its
+    /// layers (encoder and decoder) `cell`s: the linear framings read one
+    /// number per step instead of the one-hot. The published networks are
+    /// LSTMs; in GRUs they keep their shapes, univariate's ReLU LSTM
+    /// becoming a tanh GRU (a GRU is tanh only).
+    pub fn seed_network(self, cell: Cell) -> NetworkSpec {
+        let tanh = |units| LayerSpec::tanh(cell, units);
         let classes = self.classes() as usize;
         let input = match self.framing {
             Framing::Linear | Framing::LinearClassify => InputSpec::Dense { features: 1 },
@@ -276,33 +281,30 @@ impl Task {
             masked,
         };
         match self.echo {
-            Echo::Index { .. } => network(vec![LayerSpec::tanh(25)], OutputSpec::LastStep),
+            Echo::Index { .. } => network(vec![tanh(25)], OutputSpec::LastStep),
             // No published size: at 20 units the vector output reaches
             // 99.96% in 20,000 updates, at 40 100% in 18,000 (seed 1).
             Echo::Whole if self.framing == Framing::Vector => {
-                network(vec![LayerSpec::tanh(40)], OutputSpec::LastStep)
+                network(vec![tanh(40)], OutputSpec::LastStep)
             }
             Echo::Whole if self.framing == Framing::OneStep => {
-                network(vec![LayerSpec::tanh(ONE_STEP_UNITS)], OutputSpec::LastStep)
+                network(vec![tanh(ONE_STEP_UNITS)], OutputSpec::LastStep)
             }
-            Echo::Whole => network(vec![LayerSpec::tanh(20)], OutputSpec::EveryStep),
+            Echo::Whole => network(vec![tanh(20)], OutputSpec::EveryStep),
             Echo::Partial { k } => network(
-                vec![LayerSpec::tanh(150)],
+                vec![tanh(150)],
                 OutputSpec::EncoderDecoder {
                     steps: k,
-                    decoder: vec![LayerSpec::tanh(150)],
+                    decoder: vec![tanh(150)],
                 },
             ),
-            Echo::Lag if self.framing.rows() => {
-                network(vec![LayerSpec::tanh(50)], OutputSpec::LastStep)
-            }
-            Echo::Lag => network(vec![LayerSpec::tanh(50)], OutputSpec::EveryStep),
+            Echo::Lag if self.framing.rows() => network(vec![tanh(50)], OutputSpec::LastStep),
+            Echo::Lag => network(vec![tanh(50)], OutputSpec::EveryStep),
             Echo::Univariate => NetworkSpec {
                 input: InputSpec::Dense { features: 1 },
                 encoder: vec![LayerSpec {
-                    units: 50,
-                    relu: true,
-                    bidirectional: false,
+                    relu: cell == Cell::Lstm,
+                    ..tanh(50)
                 }],
                 outputs: OutputSpec::LastStep,
                 head: HeadSpec::regress(),
@@ -751,7 +753,7 @@ mod tests {
                 _ => Targets::Classes(y.to_vec()),
             };
             assert_eq!(b.targets, expected);
-            let spec = task.seed_network();
+            let spec = task.seed_network(Cell::Lstm);
             assert_eq!(spec.input, InputSpec::Dense { features: 1 });
             assert_eq!(spec.value_scale, 99.0, "values scaled to [0, 1]");
             assert_eq!(spec.head.classify, framing == Framing::LinearClassify);
@@ -781,7 +783,7 @@ mod tests {
             (5, 2_000, true)
         );
         assert_eq!(rows.window(), 5);
-        assert_eq!(rows.seed_network().outputs, OutputSpec::LastStep);
+        assert_eq!(rows.seed_network(Cell::Lstm).outputs, OutputSpec::LastStep);
         assert!("echo-whole-rows".parse::<Task>().is_err());
         // Masked rows keep rows 1 to 4 (1 to 3 padded): 24 a sequence.
         let masked: Task = "echo-lag-rows-masked".parse().unwrap();
@@ -796,7 +798,7 @@ mod tests {
             assert_eq!(y[i], x[i * 5 + 3]);
             assert_ne!(y[i], pad);
         }
-        assert!(masked.seed_network().masked);
+        assert!(masked.seed_network(Cell::Lstm).masked);
         assert_eq!(masked.seed_sequence(&mut StdRng::seed_from_u64(7)).len(), 5);
     }
 
@@ -810,7 +812,7 @@ mod tests {
         // The same windows and targets: five answers, from the last step.
         assert_eq!(classes(&b), (x, y));
         assert_eq!((b.steps, b.features, b.out_steps), (5, 1, 5));
-        let spec = vector.seed_network();
+        let spec = vector.seed_network(Cell::Lstm);
         assert_eq!(spec.outputs, OutputSpec::LastStep);
         assert_eq!((spec.head.groups, spec.head.outputs), (5, 100));
         assert_eq!(vector.window(), 5);
@@ -826,11 +828,48 @@ mod tests {
             assert_eq!(hot, want);
             assert_eq!(raw.iter().filter(|&&v| v == 0.0).count(), 495);
         }
-        let spec = one_step.seed_network();
+        let spec = one_step.seed_network(Cell::Lstm);
         assert_eq!(spec.input, InputSpec::Dense { features: 500 });
         assert_eq!((spec.head.groups, one_step.window()), (5, 1));
         assert!("echo-lag-vector".parse::<Task>().is_err());
         assert!("echo-partial-one-step".parse::<Task>().is_err());
+    }
+
+    #[test]
+    fn gru_seed_networks_are_the_lstm_shapes_in_tanh_grus() {
+        for name in Task::names() {
+            let task: Task = name.parse().unwrap();
+            let (lstm, gru) = (task.seed_network(Cell::Lstm), task.seed_network(Cell::Gru));
+            let as_gru = |layers: &[LayerSpec]| -> Vec<LayerSpec> {
+                layers
+                    .iter()
+                    .map(|&l| LayerSpec {
+                        cell: Cell::Gru,
+                        relu: false,
+                        ..l
+                    })
+                    .collect()
+            };
+            assert_eq!(gru.encoder, as_gru(&lstm.encoder), "{name}");
+            match (&lstm.outputs, &gru.outputs) {
+                (
+                    OutputSpec::EncoderDecoder { steps, decoder },
+                    OutputSpec::EncoderDecoder {
+                        steps: gru_steps,
+                        decoder: gru_decoder,
+                    },
+                ) => {
+                    assert_eq!(steps, gru_steps);
+                    assert_eq!(gru_decoder, &as_gru(decoder), "{name}");
+                }
+                (a, b) => assert_eq!(a, b, "{name}"),
+            }
+            assert_eq!((lstm.input, lstm.head), (gru.input, gru.head));
+            assert_eq!(gru.check_capacity(), Ok(()), "{name}");
+        }
+        // Univariate's seed is the one ReLU network: its GRU is tanh.
+        assert!(Task::UNIVARIATE.seed_network(Cell::Lstm).encoder[0].relu);
+        assert!(!Task::UNIVARIATE.seed_network(Cell::Gru).encoder[0].relu);
     }
 
     #[test]

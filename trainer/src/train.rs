@@ -12,6 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
+use infer_nostd::format::Cell;
 
 use crate::backend::Backend;
 use crate::batch::Batch;
@@ -150,17 +151,18 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// The defaults for `task`: its seed network, the fast recipe with the
-    /// task's batch and learning rate, seed 1, 100% on 10,000 held-out
+    /// The defaults for `task` in `cell`s: its seed network in that cell
+    /// ([`Task::seed_network`]), the fast recipe with the task's batch and
+    /// learning rate, seed 1, 100% on 10,000 held-out
     /// windows by a margin of [`MARGIN`] (checked every 25 updates) twice
     /// in a row, or the task's most updates (20,000 but for a vector
     /// output's 60,000), checkpoints every 500 updates. Checkpoints and the metrics log go
     /// beside `model` (`NAME.ckpt/`, `NAME.metrics.jsonl`).
-    pub fn new(task: Task, model: &Path) -> Self {
+    pub fn new(task: Task, cell: Cell, model: &Path) -> Self {
         let defaults = task.fast_defaults();
         TrainConfig {
             task,
-            spec: task.seed_network(),
+            spec: task.seed_network(cell),
             recipe: Recipe::Fast,
             seed: 1,
             learning_rate: defaults.learning_rate,
@@ -564,8 +566,10 @@ fn show_check(config: &TrainConfig, run: &Run, r: &Check, bar: &ProgressBar) {
     bar.set_message(status);
 }
 
-/// Trains per `config`.
+/// Trains per `config`; a network the engine cannot run
+/// ([`NetworkSpec::check_capacity`]) is refused before any update.
 pub fn train(config: &TrainConfig) -> Result<Trained> {
+    config.spec.check_capacity().map_err(anyhow::Error::msg)?;
     let device = config.backend.training_device(config.seed);
     let (mut run, resumed_from) = start(config, &device)?;
     let checkpoints = Checkpoints::new(config.checkpoint_dir.clone());

@@ -5,19 +5,21 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use infer_nostd::format::Cell;
 use trainer::export::float_model;
 use trainer::metrics;
 use trainer::task::{Echo, Task};
 use trainer::train::train;
 
-#[test]
-fn resuming_reproduces_the_uninterrupted_run() {
+/// A run of `cell` layers stopped at 10 updates and resumed to 20 ends
+/// where a run of 20 does.
+fn resuming_reproduces_the_uninterrupted_run_of(cell: Cell) {
     let task = Task::from(Echo::Whole);
     let straight_dir = tempfile::tempdir().unwrap();
-    let straight = train(&common::small_config(task, straight_dir.path(), 20)).unwrap();
+    let straight = train(&common::small_config(task, cell, straight_dir.path(), 20)).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = common::small_config(task, dir.path(), 10);
+    let mut config = common::small_config(task, cell, dir.path(), 10);
     config.checkpoint_every = 10;
     train(&config).unwrap();
     config.max_steps = 20;
@@ -29,11 +31,16 @@ fn resuming_reproduces_the_uninterrupted_run() {
     assert_eq!(resumed.steps, 20);
     let a = float_model(&straight.network, "a", 5);
     let b = float_model(&resumed.network, "a", 5);
+    assert_eq!(b.encoder[0].cell, cell);
     let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
     assert!(close(&a.head_weights, &b.head_weights));
     assert!(close(
         &a.encoder[0].forward.recurrent,
         &b.encoder[0].forward.recurrent
+    ));
+    assert!(close(
+        &a.encoder[0].forward.bias,
+        &b.encoder[0].forward.bias
     ));
     let steps: Vec<usize> = metrics::read(&config.metrics_path)
         .unwrap()
@@ -41,6 +48,47 @@ fn resuming_reproduces_the_uninterrupted_run() {
         .map(|r| r.step)
         .collect();
     assert_eq!(steps, (1..=20).collect::<Vec<_>>());
+}
+
+#[test]
+fn resuming_reproduces_the_uninterrupted_run() {
+    resuming_reproduces_the_uninterrupted_run_of(Cell::Lstm);
+}
+
+#[test]
+fn resuming_a_gru_reproduces_the_uninterrupted_run() {
+    resuming_reproduces_the_uninterrupted_run_of(Cell::Gru);
+}
+
+#[test]
+fn a_checkpoint_of_the_other_cell_is_refused() {
+    let task = Task::from(Echo::Whole);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::small_config(task, Cell::Lstm, dir.path(), 10);
+    config.checkpoint_every = 10;
+    train(&config).unwrap();
+    let mut gru = common::small_config(task, Cell::Gru, dir.path(), 20);
+    gru.resume = true;
+    let err = format!(
+        "{:#}",
+        train(&gru).err().expect("an LSTM checkpoint refused")
+    );
+    assert!(
+        err.contains("LSTM 20") && err.contains("not echo-whole (one-hot 100, GRU 20"),
+        "{err}"
+    );
+    // A checkpoint from before the network was recorded: its tensors do
+    // not fit a GRU, and it is refused as clearly (not a panic).
+    let position = config.checkpoint_dir.join("position.json");
+    let mut at: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&position).unwrap()).unwrap();
+    at["network"] = serde_json::json!("");
+    std::fs::write(&position, at.to_string()).unwrap();
+    let err = format!(
+        "{:#}",
+        train(&gru).err().expect("an LSTM checkpoint refused")
+    );
+    assert!(err.contains("made for another network"), "{err}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use infer_nostd::format::Cell;
 
 use super::flags;
 use super::outcome::EXIT_CODES;
@@ -10,7 +11,7 @@ use crate::backend::Backend;
 use crate::task::Task;
 use crate::train::{Recipe, MARGIN};
 
-/// Train echo LSTM models with burn and export them for the no_std engine.
+/// Train echo LSTM and GRU models with burn and export them for the no_std engine.
 #[derive(Parser, Debug)]
 #[command(name = "trainer", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -120,12 +121,18 @@ pub struct TrainArgs {
     /// Adam learning rate: finite, above 0 (default: per task).
     #[arg(long, value_parser = flags::learning_rate)]
     pub lr: Option<f64>,
-    /// Units per LSTM layer, 1 to 511, the engine's widest matrix; a
+    /// The recurrent cell of every layer, encoder and decoder: lstm (the
+    /// published networks) or gru (PyTorch's nn.GRU, Keras'
+    /// reset_after=True) in the same shapes. A GRU is tanh only:
+    /// univariate's ReLU LSTM becomes a tanh GRU.
+    #[arg(long, default_value = "lstm", value_parser = flags::cell())]
+    pub cell: Cell,
+    /// Units per layer, 1 to 511, the engine's widest matrix; a
     /// bidirectional layer feeding another reads twice its units
     /// (default: the task's seed configuration).
     #[arg(long, value_parser = flags::whole::<1, 511>)]
     pub units: Option<usize>,
-    /// Stacked LSTM layers (in the encoder, and in the decoder), 1 to 4.
+    /// Stacked layers (in the encoder, and in the decoder), 1 to 4.
     #[arg(long, value_parser = flags::whole::<1, 4>)]
     pub layers: Option<usize>,
     /// Bidirectional encoder layers (not for echo-lag, which streams).

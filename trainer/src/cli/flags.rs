@@ -1,5 +1,9 @@
-//! Value parsers of the numeric flags: each flag's range is checked when
-//! the command line is parsed (a usage error, exit code 2), before any work.
+//! Value parsers of the numeric flags and the cell: each flag's range is
+//! checked when the command line is parsed (a usage error, exit code 2),
+//! before any work.
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use infer_nostd::format::Cell;
 
 /// A whole number in `LO..=HI`.
 pub fn whole<const LO: usize, const HI: usize>(s: &str) -> Result<usize, String> {
@@ -66,6 +70,15 @@ pub fn margin(s: &str) -> Result<f32, String> {
     }
 }
 
+/// A recurrent cell by name: `lstm` or `gru` (clap lists both in the help
+/// and refuses anything else).
+pub fn cell() -> impl TypedValueParser<Value = Cell> {
+    PossibleValuesParser::new(["lstm", "gru"]).map(|name| match name.as_str() {
+        "gru" => Cell::Gru,
+        _ => Cell::Lstm,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +103,15 @@ mod tests {
         assert!(margin("-1").is_err());
         assert!(margin("NaN").is_err());
         assert_eq!(margin("0"), Ok(0.0));
+    }
+
+    #[test]
+    fn cells_are_named() {
+        let cmd = clap::Command::new("t");
+        let parse = |s: &str| cell().parse_ref(&cmd, None, std::ffi::OsStr::new(s));
+        assert_eq!(parse("lstm").unwrap(), Cell::Lstm);
+        assert_eq!(parse("gru").unwrap(), Cell::Gru);
+        assert!(parse("rnn").is_err());
+        assert!(parse("GRU").is_err());
     }
 }

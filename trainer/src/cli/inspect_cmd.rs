@@ -4,7 +4,7 @@
 use std::fmt;
 
 use anyhow::Result;
-use infer_nostd::format::{CellActivation, HeadKind, Input, Matrix, Outputs, Precision};
+use infer_nostd::format::{Cell, CellActivation, HeadKind, Input, Matrix, Outputs, Precision};
 use infer_nostd::Layers;
 use serde::Serialize;
 
@@ -39,9 +39,11 @@ pub struct MatrixSummary {
     pub precision: &'static str,
 }
 
-/// One LSTM layer.
+/// One recurrent layer.
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerSummary {
+    /// `lstm` or `gru`.
+    pub cell: &'static str,
     /// Units per direction.
     pub units: u16,
     /// Whether a backward direction runs too.
@@ -51,8 +53,9 @@ pub struct LayerSummary {
     /// Fraction bits of the ReLU candidate and hidden state (ReLU only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relu_fracs: Option<[u8; 2]>,
-    /// Fraction bits of the cell state.
-    pub cell_frac: u8,
+    /// Fraction bits of the cell state (an LSTM's: a GRU has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell_frac: Option<u8>,
     /// Input kernel (per direction).
     pub input: MatrixSummary,
     /// Recurrent kernel (per direction).
@@ -126,11 +129,15 @@ fn layers(stack: Layers) -> Vec<LayerSummary> {
                 } => ("relu", Some([candidate_frac, hidden_frac])),
             };
             LayerSummary {
+                cell: match l.cell {
+                    Cell::Lstm => "lstm",
+                    Cell::Gru => "gru",
+                },
                 units: l.units,
                 bidirectional: l.backward.is_some(),
                 activation,
                 relu_fracs,
-                cell_frac: l.cell_frac,
+                cell_frac: (l.cell == Cell::Lstm).then_some(l.cell_frac),
                 input: matrix(&l.forward.input),
                 recurrent: matrix(&l.forward.recurrent),
             }
@@ -189,16 +196,19 @@ fn write_layers(f: &mut fmt::Formatter<'_>, name: &str, layers: &[LayerSummary])
             Some([c, h]) => format!("relu (candidate Q{c}, hidden Q{h})"),
             None => l.activation.to_string(),
         };
+        let cell = l
+            .cell_frac
+            .map_or_else(String::new, |c| format!(", cell Q{c}"));
         writeln!(
             f,
-            "  {name} layer {i}: LSTM {} units{}, {act}, cell Q{}; input {}, recurrent {}",
+            "  {name} layer {i}: {} {} units{}, {act}{cell}; input {}, recurrent {}",
+            l.cell.to_uppercase(),
             l.units,
             if l.bidirectional {
                 " x2 (bidirectional)"
             } else {
                 ""
             },
-            l.cell_frac,
             l.input,
             l.recurrent,
         )?;

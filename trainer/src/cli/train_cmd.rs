@@ -72,7 +72,7 @@ fn config(args: &TrainArgs, out: &Path) -> Result<TrainConfig> {
         )
         .into());
     }
-    let mut config = TrainConfig::new(task, out);
+    let mut config = TrainConfig::new(task, args.cell, out);
     if args.recipe == Recipe::Seed {
         config = config.with_seed_recipe();
     }

@@ -2,8 +2,8 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::lstm::LayerInput;
 use super::network::NetworkInput;
+use super::recurrent::LayerInput;
 use crate::batch::{Batch, Inputs, Targets};
 use crate::spec::{InputSpec, NetworkSpec};
 

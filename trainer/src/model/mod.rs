@@ -1,8 +1,11 @@
-//! The burn side: LSTM layers, the network, and tensor encoding.
+//! The burn side: recurrent layers (LSTM and GRU), the network, and
+//! tensor encoding.
 
 pub mod encode;
+pub mod gru;
 pub mod lstm;
 pub mod network;
+pub mod recurrent;
 
-pub use lstm::State;
 pub use network::Network;
+pub use recurrent::State;

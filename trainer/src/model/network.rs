@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::lstm::{LayerInput, LstmModule, State};
+use super::recurrent::{Layer, LayerInput, State};
 use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
 
 /// What the network reads: the first layer's input and, for a masked
@@ -22,9 +22,9 @@ pub struct NetworkInput {
 #[derive(Module, Debug)]
 pub struct Network {
     /// Encoder layers, first first.
-    pub encoder: Vec<LstmModule>,
+    pub encoder: Vec<Layer>,
     /// Decoder layers (encoder-decoder networks only).
-    pub decoder: Vec<LstmModule>,
+    pub decoder: Vec<Layer>,
     /// The dense head applied at every output step.
     pub head: Linear,
     /// The shape this network was built from.
@@ -33,23 +33,24 @@ pub struct Network {
 }
 
 /// Builds a stack of layers reading `inputs` values per step.
-fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<LstmModule> {
+fn stack(inputs: usize, layers: &[LayerSpec], device: &Device) -> Vec<Layer> {
     let mut width = inputs;
     layers
         .iter()
         .map(|&spec| {
-            let layer = LstmModule::new(width, spec, device);
+            let layer = Layer::new(width, spec, device);
             width = spec.output_width();
             layer
         })
         .collect()
 }
 
-/// Runs a stack, each layer from its entry of `state` (zeros when `None`),
-/// `mask`ed steps carrying every layer's state; returns the last layer's
-/// outputs and every layer's final state.
+/// Runs a stack, each layer from its entry of `state` (zeros when `None`;
+/// an LSTM's with its cell, a GRU's without), `mask`ed steps carrying
+/// every layer's state; returns the last layer's outputs and every
+/// layer's final state.
 fn run_stack(
-    layers: &[LstmModule],
+    layers: &[Layer],
     mut x: LayerInput,
     mask: Option<&Tensor<2>>,
     state: Option<Vec<State>>,

@@ -4,6 +4,7 @@
 //! fragment of the message.
 
 mod everyday;
+mod gru;
 mod hostile;
 
 use std::borrow::BorrowMut;
