@@ -26,7 +26,7 @@ fn every_committed_model_is_right_and_agrees_on_fresh_windows() {
         .filter(|p| p.extension().is_some_and(|e| e == "elsm"))
         .collect();
     files.sort();
-    assert!(files.len() >= 17, "committed models: {files:?}");
+    assert!(files.len() >= 21, "committed models: {files:?}");
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let (report, _) = evaluate_file(&bytes, SEED, WINDOWS).unwrap();

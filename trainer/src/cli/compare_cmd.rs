@@ -53,6 +53,11 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("echo-lag", "--task echo-lag"),
     ("echo-lag-rows", "--task echo-lag-rows"),
     ("echo-lag-rows-masked", "--task echo-lag-rows-masked"),
+    // GRU cells in place of the LSTM's, the seed shapes otherwise.
+    ("echo-index-gru", "--task echo-index --cell gru"),
+    ("echo-whole-gru", "--task echo-whole --cell gru"),
+    ("echo-partial-gru", "--task echo-partial --cell gru"),
+    ("echo-lag-gru", "--task echo-lag --cell gru"),
     // The published stateful schedules, then echo-whole's at a faster rate.
     ("echo-whole-seed", "--task echo-whole --recipe seed"),
     (
