@@ -15,7 +15,7 @@ use infer_host::quantise::{
 };
 use infer_nostd::format::{Cell, HeadKind};
 
-use crate::model::recurrent::{Direction, Layer};
+use crate::model::layer::{Direction, Layer};
 use crate::model::Network;
 use crate::spec::{InputSpec, OutputSpec};
 

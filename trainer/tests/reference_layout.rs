@@ -20,7 +20,7 @@ use infer_nostd::Model;
 use trainer::backend::Backend;
 use trainer::export::{float_model, quantise_model};
 use trainer::model::encode::inputs;
-use trainer::model::recurrent::{Direction, Layer};
+use trainer::model::layer::{Direction, Layer};
 use trainer::model::Network;
 use trainer::pipeline::parameters;
 use trainer::rng::{stream, Stream};

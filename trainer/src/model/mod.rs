@@ -3,6 +3,7 @@
 
 pub mod encode;
 pub mod gru;
+pub mod layer;
 pub mod lstm;
 pub mod network;
 pub mod recurrent;

@@ -5,7 +5,8 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::recurrent::{Layer, LayerInput, State};
+use super::layer::Layer;
+use super::recurrent::{LayerInput, State};
 use crate::spec::{LayerSpec, NetworkSpec, OutputSpec};
 
 /// What the network reads: the first layer's input and, for a masked
