@@ -15,7 +15,7 @@ use crate::activation;
 use crate::fixed::{mul_shift, round_shift32, sat16};
 use crate::format::UNIT_FRAC;
 use crate::kernel::{packed_product, sigmoid_f32, Direction, Fixed, Float, StepInput};
-use crate::kernels::from;
+use crate::kernels::{from, requantised_groups};
 use crate::tensor::{le_i32, pow2};
 
 /// Row of gate `g` (0 reset, 1 update, 2 new) of unit `j`.
@@ -52,7 +52,6 @@ impl Fixed {
             StepInput::Vector(_) => (&[][..], &[][..]),
         };
         let mut inputs = w.input.row_groups();
-        let mut recurrent = w.recurrent.row_groups();
         let blocks = h
             .chunks_mut(4)
             .zip(row_bias.chunks_exact(3))
@@ -76,12 +75,14 @@ impl Fixed {
                     }
                 }
             }
+            // The recurrent parts: the block's groups the Arm DSP kernel
+            // takes (none elsewhere), then the rest.
             let mut rec = [[0i32; 4]; 3];
             if let Some(p) = previous {
-                for slot in rec.iter_mut() {
-                    if let Some(rows) = recurrent.next() {
-                        *slot = packed_product(&w.recurrent, &rows, p);
-                    }
+                let done = requantised_groups(&w.recurrent, 3 * b, p, &mut rec);
+                let rest = w.recurrent.row_groups_from(3 * b + done);
+                for (slot, rows) in rec.iter_mut().skip(done).zip(rest) {
+                    *slot = packed_product(&w.recurrent, &rows, p);
                 }
             }
             // `k < 4`: every index below is in bounds by construction.

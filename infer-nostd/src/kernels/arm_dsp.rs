@@ -79,6 +79,59 @@ macro_rules! load_packed {
 
 pub(super) use load_packed;
 
+/// Branches to `$fail` unless every byte of the four row shifts at r6
+/// (post-incremented) is 33 to 64, leaving them minus 33 in r12 for
+/// [`requant4_high`]: then no byte borrows, and each is below 32.
+macro_rules! shifts_33_to_64 {
+    ($fail:literal) => {
+        concat!(
+            "ldr r12, [r6], #4\n",
+            "sub r12, r12, #0x21212121\n",
+            "tst r12, #0xE0E0E0E0\n",
+            "bne ", $fail, "\n",
+        )
+    };
+}
+
+pub(super) use shifts_33_to_64;
+
+/// Requantises the sums in r0-r3 with the multipliers at r5
+/// (post-incremented) and the shifts minus 33 in r12's bytes (see
+/// [`shifts_33_to_64`]; r12 and lr are scratch): `((acc * m >> 32) >> t)
+/// + 1 >> 1` with `t` each byte in turn (a shift by register reads its low
+/// byte), what `requant32_fast` in `portable` does for those shifts.
+macro_rules! requant4_high {
+    () => {
+        concat!(
+            "ldr lr, [r5], #4\n",
+            "smmul r0, r0, lr\n",
+            "asr r0, r0, r12\n",
+            "add r0, r0, #1\n",
+            "asr r0, r0, #1\n",
+            "lsr r12, r12, #8\n",
+            "ldr lr, [r5], #4\n",
+            "smmul r1, r1, lr\n",
+            "asr r1, r1, r12\n",
+            "add r1, r1, #1\n",
+            "asr r1, r1, #1\n",
+            "lsr r12, r12, #8\n",
+            "ldr lr, [r5], #4\n",
+            "smmul r2, r2, lr\n",
+            "asr r2, r2, r12\n",
+            "add r2, r2, #1\n",
+            "asr r2, r2, #1\n",
+            "lsr r12, r12, #8\n",
+            "ldr lr, [r5], #4\n",
+            "smmul r3, r3, lr\n",
+            "asr r3, r3, r12\n",
+            "add r3, r3, #1\n",
+            "asr r3, r3, #1\n",
+        )
+    };
+}
+
+pub(super) use requant4_high;
+
 /// Loads the next natural-order group from r10 (any alignment) and re-pairs it into r7
 /// (x0, x2) and lr (x1, x3).
 macro_rules! load_natural {

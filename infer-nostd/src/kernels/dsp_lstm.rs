@@ -21,7 +21,7 @@ use core::arch::asm;
 
 use core::mem::{offset_of, size_of};
 
-use super::arm_dsp::{load_packed, rows4_group};
+use super::arm_dsp::{load_packed, requant4_high, rows4_group, shifts_33_to_64};
 use crate::activation;
 use crate::fixed::RoundShift;
 use crate::format::{Matrix, Precision};
@@ -233,10 +233,7 @@ pub(crate) fn lstm_units(
             // A unit from a previous state. Every row's shift minus 33
             // must be below 32 (no byte borrows then); r12 keeps them.
             "50:",
-            "ldr r12, [r6], #4",
-            "sub r12, r12, #0x21212121",
-            "tst r12, #0xE0E0E0E0",
-            "bne 90f",
+            shifts_33_to_64!("90f"),
             // The recurrent product (as in `arm_dsp::rows4_loop`), with the
             // loop's registers on the stack meanwhile.
             "push {{r5, r6, r7, r8, r9, r10, r12}}",
@@ -259,31 +256,8 @@ pub(crate) fn lstm_units(
             "cmp r10, r11",
             "bne 61b",
             "pop {{r5, r6, r7, r8, r9, r10, r12}}",
-            // Requantised: ((acc * m >> 32) >> t) + 1 >> 1, t from each
-            // shift byte in turn (a shift by register reads its low byte).
-            "ldr lr, [r5], #4",
-            "smmul r0, r0, lr",
-            "asr r0, r0, r12",
-            "add r0, r0, #1",
-            "asr r0, r0, #1",
-            "lsr r12, r12, #8",
-            "ldr lr, [r5], #4",
-            "smmul r1, r1, lr",
-            "asr r1, r1, r12",
-            "add r1, r1, #1",
-            "asr r1, r1, #1",
-            "lsr r12, r12, #8",
-            "ldr lr, [r5], #4",
-            "smmul r2, r2, lr",
-            "asr r2, r2, r12",
-            "add r2, r2, #1",
-            "asr r2, r2, #1",
-            "lsr r12, r12, #8",
-            "ldr lr, [r5], #4",
-            "smmul r3, r3, lr",
-            "asr r3, r3, r12",
-            "add r3, r3, #1",
-            "asr r3, r3, #1",
+            // Requantised.
+            requant4_high!(),
             // Plus the input parts (no overflow: each part is below 2^29),
             // saturated to i16.
             "ldr r12, [r7], #4",

@@ -6,7 +6,8 @@
 //!   only it); row groups and their requantisation.
 //! - `arm_dsp`: `SMLAD`/`SXTB16` assembly for ARMv7E-M (Cortex-M4, M7),
 //!   where `build.rs` sets `cfg(arm_dsp)`; `dsp_lstm`: the unit loop of an
-//!   LSTM step in assembly on the same cores.
+//!   LSTM step in assembly on the same cores; `dsp_groups`: consecutive
+//!   row groups requantised in one piece (a GRU block's recurrent part).
 //! - `x86`: SSE2 on x86-64.
 //!
 //! The backends import the base (the last partial word of a row), never
@@ -23,6 +24,8 @@
 #[cfg(arm_dsp)]
 mod arm_dsp;
 #[cfg(arm_dsp)]
+mod dsp_groups;
+#[cfg(arm_dsp)]
 mod dsp_lstm;
 mod portable;
 #[cfg(target_arch = "x86_64")]
@@ -35,6 +38,8 @@ use crate::format::{Matrix, Precision};
 // The backend of each kernel.
 #[cfg(arm_dsp)]
 use arm_dsp::{dot4_i16, dot4_i8};
+#[cfg(arm_dsp)]
+pub(crate) use dsp_groups::requantised_groups;
 #[cfg(arm_dsp)]
 pub(crate) use dsp_lstm::lstm_units;
 #[cfg(not(arm_dsp))]
@@ -101,6 +106,20 @@ pub(crate) fn lstm_units(
     _c: &mut [i16],
     _h: &mut [i16],
     _g_shift: RoundShift,
+) -> usize {
+    0
+}
+
+/// What the Arm DSP product of consecutive row groups
+/// (`dsp_groups::requantised_groups`) does elsewhere: no group, so the
+/// caller's portable code takes them all.
+#[cfg(not(arm_dsp))]
+#[inline(always)]
+pub(crate) fn requantised_groups(
+    _m: &Matrix,
+    _first: usize,
+    _packed: &[i16],
+    _out: &mut [[i32; 4]],
 ) -> usize {
     0
 }
