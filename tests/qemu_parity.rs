@@ -250,47 +250,78 @@ fn every_row_remainder_is_bit_exact_on_cortex_m4() {
 
 #[test]
 fn a_unit_the_assembly_loop_leaves_is_bit_exact_on_cortex_m4() {
-    // The Cortex-M4's assembly unit loop requantises recurrent rows whose
+    // The Cortex-M4's assembly loops requantise recurrent rows whose
     // shift is 33 to 64 (every trained model's); a unit with a row of
-    // much larger weights (a smaller shift) stops it there, and the
-    // portable loop does that unit and the rest, in the encoder and in
-    // the decoder.
+    // much larger weights (a smaller shift) stops them there, and the
+    // portable code does the rest, in the encoder and in the decoder: the
+    // LSTM's unit loop at that unit; the GRU's block loop at that unit's
+    // block, whose recurrent row groups (`dsp_groups`) stop at that row's
+    // group too. A GRU fed a dense vector (the mixed stack's bidirectional
+    // first layer) runs only the row groups in assembly.
     require_qemu();
-    let units = 24;
-    let task = DeviceTask {
-        name: "wide-recurrent-row",
-        mode: Mode::Windows,
-        topology: Topology::EncoderDecoder,
-        units,
-        classes: 10,
-        window: 5,
-    };
     let scratch = scratch().join("wide-row");
+    let units = 24;
     let wide = 9;
-    let path = task.edited_stand_in_file(&scratch, PrecisionPolicy::Int8, |float| {
-        let FloatOutputs::EncoderDecoder { decoder, .. } = &mut float.outputs else {
-            panic!("an encoder-decoder");
+    // Unit `wide`'s second gate (the LSTM's forget gate, the GRU's update
+    // gate): its float row, and its row in the file.
+    let cases = [
+        ("wide-recurrent-row", Topology::EncoderDecoder, 4 * wide + 1),
+        (
+            "wide-gru-row",
+            Topology::GruEncoderDecoder,
+            12 * (wide / 4) + 4 + wide % 4,
+        ),
+        (
+            "wide-gru-vector-row",
+            Topology::GruMixed,
+            12 * (wide / 4) + 4 + wide % 4,
+        ),
+    ];
+    for (name, topology, file_row) in cases {
+        let task = DeviceTask {
+            name,
+            mode: Mode::Windows,
+            topology,
+            units,
+            classes: 10,
+            window: 5,
         };
-        for layer in [&mut float.encoder[0], &mut decoder[0]] {
-            // Unit `wide`'s forget-gate row, 400 times larger.
-            let row = (units + wide) * units;
-            for w in &mut layer.forward.recurrent[row..row + units] {
-                *w *= 400.0;
+        let path = task.edited_stand_in_file(&scratch, PrecisionPolicy::Int8, |float| {
+            let mut layers = vec![&mut float.encoder[0]];
+            if let FloatOutputs::EncoderDecoder { decoder, .. } = &mut float.outputs {
+                layers.push(&mut decoder[0]);
             }
+            for layer in layers {
+                // 400 times larger.
+                let row = (units + wide) * units;
+                for w in &mut layer.forward.recurrent[row..row + units] {
+                    *w *= 400.0;
+                }
+            }
+        });
+        let bytes = std::fs::read(&path).expect("read the model");
+        let model = Model::from_bytes(&bytes).expect("load the model");
+        let below = |layer: RecurrentLayer| {
+            let shifts = layer.forward.recurrent.shifts;
+            let rows = layer.forward.recurrent.rows as usize;
+            (0..rows)
+                .filter(|&r| shifts[r] < 33)
+                .collect::<Vec<usize>>()
+        };
+        let mut stacks = vec![("encoder", model.encoder())];
+        if let Outputs::EncoderDecoder { decoder, .. } = model.readout() {
+            stacks.push(("decoder", decoder));
         }
-    });
-    let bytes = std::fs::read(&path).expect("read the model");
-    let model = Model::from_bytes(&bytes).expect("load the model");
-    let shifts = |layer: RecurrentLayer| layer.forward.recurrent.shifts[..4 * units].to_vec();
-    let Outputs::EncoderDecoder { decoder, .. } = model.readout() else {
-        panic!("an encoder-decoder");
-    };
-    for (stack, layer) in [("encoder", model.encoder()), ("decoder", decoder)] {
-        let shifts = shifts(layer.get(0).expect("a layer"));
-        let below: Vec<usize> = (0..4 * units).filter(|&r| shifts[r] < 33).collect();
-        assert_eq!(below, [4 * wide + 1], "{stack}: rows shifted less than 33");
+        for (stack, layers) in stacks {
+            let layer = layers.get(0).expect("a layer");
+            assert_eq!(
+                below(layer),
+                [file_row],
+                "{name} {stack}: rows shifted less than 33"
+            );
+        }
+        model_is_bit_exact_on_m4(&task, &path, PrecisionPolicy::Int8, 100, &scratch);
     }
-    model_is_bit_exact_on_m4(&task, &path, PrecisionPolicy::Int8, 100, &scratch);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::activation;
 use crate::fixed::{mul_shift, round_shift32, sat16};
 use crate::format::UNIT_FRAC;
 use crate::kernel::{packed_product, sigmoid_f32, Direction, Fixed, Float, StepInput};
-use crate::kernels::{from, requantised_groups};
+use crate::kernels::{from, gru_units, requantised_groups};
 use crate::tensor::{le_i32, pow2};
 
 /// Row of gate `g` (0 reset, 1 update, 2 new) of unit `j`.
@@ -51,12 +51,18 @@ impl Fixed {
             StepInput::Projected(p) => p.as_chunks::<4>(),
             StepInput::Vector(_) => (&[][..], &[][..]),
         };
+        // The blocks the Arm DSP loop takes (none elsewhere), then the rest.
+        let done = match x {
+            StepInput::Projected(p) => gru_units(&w.recurrent, previous, p, w.bias, h),
+            StepInput::Vector(_) => 0,
+        };
         let mut inputs = w.input.row_groups();
         let blocks = h
             .chunks_mut(4)
             .zip(row_bias.chunks_exact(3))
             .zip(hn_bias)
-            .enumerate();
+            .enumerate()
+            .skip(done / 4);
         for (b, ((block, bias), hn)) in blocks {
             // The block's three gates for its four units: input parts
             // (with bias, saturated) and requantised recurrent parts.

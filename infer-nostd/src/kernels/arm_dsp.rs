@@ -88,7 +88,9 @@ macro_rules! shifts_33_to_64 {
             "ldr r12, [r6], #4\n",
             "sub r12, r12, #0x21212121\n",
             "tst r12, #0xE0E0E0E0\n",
-            "bne ", $fail, "\n",
+            "bne ",
+            $fail,
+            "\n",
         )
     };
 }

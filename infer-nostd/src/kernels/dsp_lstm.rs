@@ -22,6 +22,7 @@ use core::arch::asm;
 use core::mem::{offset_of, size_of};
 
 use super::arm_dsp::{load_packed, requant4_high, rows4_group, shifts_33_to_64};
+use super::dsp_activation::{sigmoid, tanh};
 use crate::activation;
 use crate::fixed::RoundShift;
 use crate::format::{Matrix, Precision};
@@ -104,25 +105,6 @@ const _: () = {
     assert!(offset_of!(Frame, zeros) == 28);
     assert!(size_of::<Frame>() == 36);
 };
-
-/// `sigmoid` of the Q3.12 value in `$x` (in place), from the table at r11,
-/// with r12 and lr as scratch: one `LDR` brings an entry and the next.
-#[rustfmt::skip]
-macro_rules! sigmoid {
-    ($x:literal) => {
-        concat!(
-            "add r12, ", $x, ", #{offset}\n",      // table position
-            "lsr lr, r12, #{step}\n",
-            "ldr lr, [r11, lr, lsl #1]\n",         // entries i, i + 1
-            "and r12, r12, #{frac}\n",             // position within the step
-            "sxth ", $x, ", lr\n",
-            "rsb lr, ", $x, ", lr, asr #16\n",     // entry i + 1 - entry i
-            "mul lr, lr, r12\n",
-            "add lr, lr, #{round}\n",
-            "add ", $x, ", ", $x, ", lr, asr #{step}\n",
-        )
-    };
-}
 
 /// The units of one step that the assembly can take, from the first:
 /// updates their `c` and leaves their output gate in `h`. `previous` is
@@ -277,27 +259,8 @@ pub(crate) fn lstm_units(
             sigmoid!("r1"),
             sigmoid!("r3"),
             "strh r3, [r9], #2",
-            // tanh(g) = +-(2 sigmoid(2|g|) - 1), with r3 the sign mask.
-            "asr r3, r2, #31",
-            "eor r2, r2, r3",
-            "sub r2, r2, r3",
-            "lsl r2, r2, #1",
-            "add r2, r2, #{offset}",
-            "cmp r2, #{end}",
-            "it hi",
-            "movhi r2, #{end}",
-            "lsr lr, r2, #{step}",
-            "ldr lr, [r11, lr, lsl #1]",
-            "and r2, r2, #{frac}",
-            "sxth r12, lr",
-            "rsb lr, r12, lr, asr #16",
-            "mul lr, lr, r2",
-            "add lr, lr, #{round}",
-            "add r2, r12, lr, asr #{step}",
-            "lsl r2, r2, #1",
-            "sub r2, r2, #32768", // one in Q0.15
-            "eor r2, r2, r3",
-            "sub r2, r2, r3",
+            // tanh(g), with r3 the sign mask.
+            tanh!("r2", "r3"),
             // c = sat16(round(f c / 2^15) + (i g + half) >> by).
             "ldrsh r12, [r8]",
             "smulbb r3, r1, r12",

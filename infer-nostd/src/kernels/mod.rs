@@ -6,8 +6,10 @@
 //!   only it); row groups and their requantisation.
 //! - `arm_dsp`: `SMLAD`/`SXTB16` assembly for ARMv7E-M (Cortex-M4, M7),
 //!   where `build.rs` sets `cfg(arm_dsp)`; `dsp_lstm`: the unit loop of an
-//!   LSTM step in assembly on the same cores; `dsp_groups`: consecutive
-//!   row groups requantised in one piece (a GRU block's recurrent part).
+//!   LSTM step in assembly on the same cores, `dsp_gru` the block loop of
+//!   a GRU step, `dsp_groups` consecutive row groups requantised in one
+//!   piece (a GRU block's recurrent part when its input is a vector),
+//!   `dsp_activation` the table's sigmoid and tanh they share.
 //! - `x86`: SSE2 on x86-64.
 //!
 //! The backends import the base (the last partial word of a row), never
@@ -24,7 +26,11 @@
 #[cfg(arm_dsp)]
 mod arm_dsp;
 #[cfg(arm_dsp)]
+mod dsp_activation;
+#[cfg(all(arm_dsp, feature = "gru"))]
 mod dsp_groups;
+#[cfg(all(arm_dsp, feature = "gru"))]
+mod dsp_gru;
 #[cfg(arm_dsp)]
 mod dsp_lstm;
 mod portable;
@@ -38,8 +44,10 @@ use crate::format::{Matrix, Precision};
 // The backend of each kernel.
 #[cfg(arm_dsp)]
 use arm_dsp::{dot4_i16, dot4_i8};
-#[cfg(arm_dsp)]
+#[cfg(all(arm_dsp, feature = "gru"))]
 pub(crate) use dsp_groups::requantised_groups;
+#[cfg(all(arm_dsp, feature = "gru"))]
+pub(crate) use dsp_gru::gru_units;
 #[cfg(arm_dsp)]
 pub(crate) use dsp_lstm::lstm_units;
 #[cfg(not(arm_dsp))]
@@ -110,10 +118,24 @@ pub(crate) fn lstm_units(
     0
 }
 
+/// What the Arm DSP block loop of a GRU step (`dsp_gru::gru_units`) does
+/// elsewhere: no unit, so the portable GRU step takes them all.
+#[cfg(all(not(arm_dsp), feature = "gru"))]
+#[inline(always)]
+pub(crate) fn gru_units(
+    _recurrent: &Matrix,
+    _previous: Option<&[i16]>,
+    _input: &[i16],
+    _bias: &[u8],
+    _h: &mut [i16],
+) -> usize {
+    0
+}
+
 /// What the Arm DSP product of consecutive row groups
 /// (`dsp_groups::requantised_groups`) does elsewhere: no group, so the
 /// caller's portable code takes them all.
-#[cfg(not(arm_dsp))]
+#[cfg(all(not(arm_dsp), feature = "gru"))]
 #[inline(always)]
 pub(crate) fn requantised_groups(
     _m: &Matrix,
