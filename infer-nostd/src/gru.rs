@@ -57,6 +57,7 @@ impl Fixed {
             StepInput::Vector(_) => 0,
         };
         let mut inputs = w.input.row_groups();
+        let mut recurrent = w.recurrent.row_groups_from(3 * (done / 4));
         let blocks = h
             .chunks_mut(4)
             .zip(row_bias.chunks_exact(3))
@@ -85,10 +86,11 @@ impl Fixed {
             // takes (none elsewhere), then the rest.
             let mut rec = [[0i32; 4]; 3];
             if let Some(p) = previous {
-                let done = requantised_groups(&w.recurrent, 3 * b, p, &mut rec);
-                let rest = w.recurrent.row_groups_from(3 * b + done);
-                for (slot, rows) in rec.iter_mut().skip(done).zip(rest) {
-                    *slot = packed_product(&w.recurrent, &rows, p);
+                let taken = requantised_groups(&w.recurrent, 3 * b, p, &mut rec);
+                for (g, (slot, rows)) in rec.iter_mut().zip(recurrent.by_ref()).enumerate() {
+                    if g >= taken {
+                        *slot = packed_product(&w.recurrent, &rows, p);
+                    }
                 }
             }
             // `k < 4`: every index below is in bounds by construction.
