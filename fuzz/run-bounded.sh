@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes both targets (load_and_run, mutate_model) for a bounded time each.
+# Fuzzes every target (load_and_run, mutate_model, read_series) for a bounded time each.
 #
 #   fuzz/run-bounded.sh                      # 60 s per target (the README's test run)
 #   FUZZ_SECONDS=3600 fuzz/run-bounded.sh    # a long run: one hour per target
@@ -7,7 +7,7 @@
 # Environment:
 #   FUZZ_SECONDS    seconds per target (default 60)
 #   FUZZ_SANITIZER  address (default: catches memory errors and leaks) or none (about 3x faster)
-#   FUZZ_TARGETS    targets to run (default: both)
+#   FUZZ_TARGETS    targets to run (default: all three)
 #
 # Installs cargo-fuzz if missing. The machine's stable toolchain is enough:
 # RUSTC_BOOTSTRAP=1 lets it take the -Zsanitizer flags cargo-fuzz passes.
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
-targets="${FUZZ_TARGETS:-load_and_run mutate_model}"
+targets="${FUZZ_TARGETS:-load_and_run mutate_model read_series}"
 
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -15,7 +15,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT = ["infer-nostd/src", "infer-host/src", "trainer/src", "tests/src",
-           "examples/cortex-m/src", "examples/cortex-m/inputs/src", "fuzz/src"]
+           "examples/cortex-m/src", "examples/cortex-m/inputs/src", "fuzz/src",
+           "series-data/src"]
 
 
 def modules(src):

@@ -1,6 +1,8 @@
-//! Writes the seed corpora of both fuzz targets: real exported models of
-//! every topology (int8, int16 and mixed precision, trained-length and
-//! any-length windows), each with a script exercising every call.
+//! Writes the seed corpora of the fuzz targets: for `load_and_run` and
+//! `mutate_model`, real exported models of every topology (int8, int16 and
+//! mixed precision, trained-length and any-length windows), each with a
+//! script exercising every call; for `read_series`, small files of each
+//! format the readers take ([`SERIES_SEEDS`]).
 //!
 //! Run from the repository root:
 //!
@@ -8,7 +10,8 @@
 //! cargo run --manifest-path fuzz/Cargo.toml --example make_seeds
 //! ```
 //!
-//! Output is deterministic; it replaces `fuzz/seeds/{load_and_run,mutate_model}`.
+//! Output is deterministic; it replaces
+//! `fuzz/seeds/{load_and_run,mutate_model,read_series}`.
 
 use std::fs;
 use std::path::Path;
@@ -56,8 +59,63 @@ fn any_length_masked(file: &[u8]) -> Vec<u8> {
     to_file_bytes(&desc).expect("encodes")
 }
 
+/// The `read_series` seeds: one small file of each kind each reader
+/// accepts, named for its reader (`ts-`, `csv-sequences-`, `csv-series-`:
+/// the replay test checks that reader accepts it).
+const SERIES_SEEDS: &[(&str, &str)] = &[
+    (
+        "ts-multivariate-unequal",
+        "# Three dimensions, cases of 4, 2 and 3 steps, string labels.\n\
+         @problemName Seed\n@timeStamps false\n@missing false\n@univariate false\n\
+         @dimensions 3\n@equalLength false\n@classLabel true walk run\n@data\n\
+         0.5,1.25,-3,4e-2:1,2,3,4:0,0,0,0:walk\n\
+         7,8:-0.5,0.5:1e3,2:run\n\
+         % an ARFF-style comment\n\
+         1,2,3:4,5,6:7,8,9:Walk\n",
+    ),
+    (
+        "ts-univariate-equal",
+        "@problemName UnitTest\n@timeStamps false\n@missing false\n@univariate true\n\
+         @equalLength true\n@seriesLength 6\n@classLabel true 1 2\n@data\n\
+         573.0,375.0,301.0,212.0,55.0,34.0:1\n\
+         394.0,264.0,140.0,144.0,104.0,28.0:2\n",
+    ),
+    (
+        "ts-unlabelled",
+        "@problemName Unlabelled\n@dimensions 2\n@classLabel false\n@data\n\
+         1,2,3:4,5,6\n\n7:8\n",
+    ),
+    (
+        "csv-sequences-header",
+        "label,t1,t2,t3,t4\n1,0.1,0.2,0.3,0.4\n2,-1,-2,-3,-4\n1,5,6,7,8\n",
+    ),
+    (
+        "csv-sequences-tsv-unequal",
+        "Badminton\t0.079\t0.079\t-0.903\nStanding\t1.5\t\t\n\"Running fast\"\t2\t3\n",
+    ),
+    (
+        "csv-series-airline",
+        "Date,Passengers\n1949-01,112\n1949-02,118\n1949-03,132\n1949-04,129\n",
+    ),
+    (
+        "csv-series-multichannel",
+        "x,y,z\r\n1,2,3\r\n4,5,6\r\n7.5,-8,9e-3\r\n",
+    ),
+];
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let series = root.join("read_series");
+    let _ = fs::remove_dir_all(&series);
+    fs::create_dir_all(&series).expect("create seed directory");
+    for (name, text) in SERIES_SEEDS {
+        fs::write(series.join(name), text).expect("write seed");
+    }
+    println!(
+        "wrote {} read_series seeds under {}",
+        SERIES_SEEDS.len(),
+        series.display()
+    );
     let dirs = [root.join("load_and_run"), root.join("mutate_model")];
     for dir in &dirs {
         let _ = fs::remove_dir_all(dir);

@@ -1,8 +1,10 @@
 //! The harness shared by the fuzz targets, the seed generator and the
 //! replay tests: how a fuzz input becomes a model file and a script of
-//! calls on a runner, and the checks made on every answer.
+//! calls on a runner, and the checks made on every answer. The third
+//! target, `read_series`, fuzzes the training data readers instead: its
+//! harness is [`series`].
 //!
-//! Both targets read an input as
+//! The two model targets read an input as
 //!
 //! ```text
 //! [k: u8] [script: k bytes] [model bytes ...]
@@ -21,6 +23,8 @@
 //! allows, and results are cross-checked: `predict` against
 //! `predict_logits`, and a stream of `push` calls against `predict` on the
 //! same window.
+
+pub mod series;
 
 use infer_host::file::frame;
 use infer_host::FileDesc;

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use infer_nostd::Model;
+use infer_nostd_fuzz::series::{as_text, check_dataset, check_series, read_all};
 use infer_nostd_fuzz::{frame_payload, load_and_exercise, split_input};
 
 /// The files under `fuzz/<dir>/<target>`, sorted.
@@ -61,5 +62,33 @@ fn crash_regressions_stay_fixed() {
     }
     for path in inputs("regressions", "mutate_model") {
         replay_mutate_model(&path);
+    }
+    for path in inputs("regressions", "read_series") {
+        read_all(&fs::read(&path).expect("read input"));
+    }
+}
+
+#[test]
+fn every_series_seed_reads_with_its_reader() {
+    let seeds = inputs("seeds", "read_series");
+    assert!(seeds.len() >= 6, "read_series: only {} seeds", seeds.len());
+    for path in seeds {
+        let data = fs::read(&path).expect("read seed");
+        let text = as_text(&data);
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let shown = path.display();
+        if name.starts_with("ts-") {
+            let d = series_data::read_ts(&text);
+            check_dataset(&d.unwrap_or_else(|e| panic!("{shown}: {e}")));
+        } else if name.starts_with("csv-sequences-") {
+            let d = series_data::read_csv_sequences(&text);
+            check_dataset(&d.unwrap_or_else(|e| panic!("{shown}: {e}")));
+        } else if name.starts_with("csv-series-") {
+            let s = series_data::read_csv_series(&text);
+            check_series(&s.unwrap_or_else(|e| panic!("{shown}: {e}")));
+        } else {
+            panic!("{shown}: a seed's name says which reader takes it");
+        }
+        read_all(&data);
     }
 }

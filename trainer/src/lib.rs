@@ -13,6 +13,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod cli;
 pub mod data;
+pub mod dataset;
 pub mod engine;
 pub mod export;
 pub mod metrics;

@@ -15,6 +15,8 @@ pub enum Stream {
     Calibration,
     /// The windows the exported model is verified on.
     Verification,
+    /// A user's data set's split into training and validation sequences.
+    Split,
 }
 
 /// SplitMix64's finaliser: a well-mixed 64-bit hash.
@@ -32,6 +34,7 @@ pub fn stream(seed: u64, stream: Stream) -> StdRng {
         Stream::HeldOut(k) => (2 << 62) ^ mix(k),
         Stream::Calibration => 3 << 62,
         Stream::Verification => (3 << 62) | 1,
+        Stream::Split => (3 << 62) | 2,
     };
     StdRng::seed_from_u64(mix(seed ^ mix(tag)))
 }

@@ -238,7 +238,7 @@ pub fn samples_for(task: Task, windows: usize) -> usize {
 }
 
 /// The loss of `network` on `batch` from `state`, and the final state.
-fn loss(
+pub(crate) fn loss(
     network: &Network,
     batch: &Batch,
     state: Option<Vec<State>>,

@@ -156,6 +156,24 @@ pub struct TrainArgs {
     /// `target_reached`, `stop_reason` and `model_path`.
     #[arg(long)]
     pub json: bool,
+    /// Train a sequence classifier on your own labelled data instead of a
+    /// task: a UEA/UCR `.ts` file, or CSV with one sequence per row, its
+    /// label first. The network reads `--cell` layers of `--units` (32
+    /// by default), trained with early stopping on 20% of the sequences
+    /// of each class held out; the model file reads raw values.
+    #[arg(long, conflicts_with_all = ["task", "recipe", "resume"])]
+    pub data: Option<PathBuf>,
+    /// The test split for `--data` (default: 20% of each class of the
+    /// `--data` file, seeded, held out).
+    #[arg(long, requires = "data")]
+    pub test: Option<PathBuf>,
+    /// Most epochs over the `--data` training split, 1 to 100,000.
+    #[arg(long, default_value_t = 500, value_parser = flags::whole::<1, 100_000>, requires = "data")]
+    pub epochs: usize,
+    /// Epochs without a lower validation loss before `--data` training
+    /// stops (the lowest one's network is kept), 1 to 100,000.
+    #[arg(long, default_value_t = 100, value_parser = flags::whole::<1, 100_000>, requires = "data")]
+    pub patience: usize,
 }
 
 /// Options of `trainer eval`.

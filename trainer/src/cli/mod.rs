@@ -8,6 +8,7 @@
 pub mod args;
 pub mod compare_cmd;
 pub mod console;
+pub mod data_cmd;
 pub mod eval_cmd;
 pub mod flags;
 pub mod inspect_cmd;

@@ -5,13 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::task::Task;
-
-/// The model path for `--out`: `models/TASK.elsm` without one; `DIR/TASK.elsm`
-/// when it names an existing directory or ends with a slash; else the path
-/// itself.
-pub fn resolve(out: Option<&Path>, task: Task) -> PathBuf {
-    let file = format!("{task}.elsm");
+/// The model path for `--out`: `models/NAME.elsm` (the task's name, or
+/// the data file's) without one; `DIR/NAME.elsm` when it names an existing
+/// directory or ends with a slash; else the path itself.
+pub fn resolve(out: Option<&Path>, name: &str) -> PathBuf {
+    let file = format!("{name}.elsm");
     match out {
         None => Path::new("models").join(file),
         Some(p) if p.is_dir() || ends_with_separator(p) => p.join(file),
@@ -61,24 +59,27 @@ pub fn prepare(model: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::Echo;
+    use crate::task::{Echo, Task};
 
     #[test]
     fn a_directory_receives_the_task_file() {
         let dir = tempfile::tempdir().unwrap();
         let task = Task::from(Echo::Whole);
         assert_eq!(
-            resolve(Some(dir.path()), task),
+            resolve(Some(dir.path()), &task.to_string()),
             dir.path().join("echo-whole.elsm")
         );
         let new = dir.path().join("new");
         let mut slash = new.clone().into_os_string();
         slash.push("/");
         assert_eq!(
-            resolve(Some(Path::new(&slash)), task),
+            resolve(Some(Path::new(&slash)), &task.to_string()),
             new.join("echo-whole.elsm")
         );
-        assert_eq!(resolve(None, task), Path::new("models/echo-whole.elsm"));
+        assert_eq!(
+            resolve(None, &task.to_string()),
+            Path::new("models/echo-whole.elsm")
+        );
         prepare(&new.join("echo-whole.elsm")).unwrap();
         assert!(new.is_dir());
     }

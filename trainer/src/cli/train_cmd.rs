@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::args::TrainArgs;
 use super::console;
+use super::data_cmd;
 use super::out_path;
 use super::outcome::{Outcome, Usage};
 use crate::checkpoint::Checkpoints;
@@ -167,7 +168,7 @@ impl Finished {
 /// (see [`Finished::written`]); with `quiet`, nothing goes to stderr.
 pub fn train_and_export(args: &TrainArgs, quiet: bool) -> Result<Finished> {
     let task = trained_task(args);
-    let out = out_path::resolve(args.out.as_deref(), task);
+    let out = out_path::resolve(args.out.as_deref(), &task.to_string());
     let mut config = config(args, &out)?;
     let say = |text: std::fmt::Arguments| {
         if !quiet {
@@ -260,6 +261,9 @@ pub fn train_and_export(args: &TrainArgs, quiet: bool) -> Result<Finished> {
 
 /// Runs `trainer train`.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
+    if args.data.is_some() {
+        return data_cmd::run(args);
+    }
     let finished = train_and_export(args, false)?;
     let report = &finished.report;
     if args.json {

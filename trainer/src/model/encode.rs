@@ -9,10 +9,10 @@ use crate::spec::{InputSpec, NetworkSpec};
 
 /// The network input of `batch`: class indices standing for one-hot
 /// vectors (`[batch, steps]`), or scaled dense values; a masked network's
-/// pad steps (the class `classes`) are masked and look up class 0, which
-/// the mask discards.
+/// pad steps (the class `classes`, or a dense step of NaNs) are masked and
+/// look up class 0 or read zeros, which the mask discards.
 pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> NetworkInput {
-    let x = match (&batch.inputs, spec.input) {
+    match (&batch.inputs, spec.input) {
         (Inputs::Classes(values), InputSpec::OneHot { classes }) => {
             let pad = |v: u32| spec.masked && v as usize == classes;
             assert!(
@@ -30,24 +30,43 @@ pub fn inputs(batch: &Batch, spec: &NetworkSpec, device: &Device) -> NetworkInpu
                     .collect();
                 Tensor::from_data(TensorData::new(real, [batch.samples, batch.steps]), device)
             });
-            return NetworkInput {
+            NetworkInput {
                 x: LayerInput::Classes(Tensor::from_data(
                     TensorData::new(data, [batch.samples, batch.steps]),
                     device,
                 )),
                 mask,
-            };
+            }
         }
         (Inputs::Values(values), InputSpec::Dense { features }) => {
-            let data: Vec<f32> = values.iter().map(|v| v / spec.value_scale).collect();
-            LayerInput::Values(Tensor::from_data(
-                TensorData::new(data, [batch.samples, batch.steps, features]),
-                device,
-            ))
+            // A masked network's pad steps are all NaN: masked, read as 0.
+            let data: Vec<f32> = values
+                .iter()
+                .map(|v| {
+                    if v.is_nan() {
+                        0.0
+                    } else {
+                        v / spec.value_scale
+                    }
+                })
+                .collect();
+            let mask = spec.masked.then(|| {
+                let real: Vec<f32> = values
+                    .chunks(features.max(1))
+                    .map(|step| f32::from(u8::from(!step.iter().all(|v| v.is_nan()))))
+                    .collect();
+                Tensor::from_data(TensorData::new(real, [batch.samples, batch.steps]), device)
+            });
+            NetworkInput {
+                x: LayerInput::Values(Tensor::from_data(
+                    TensorData::new(data, [batch.samples, batch.steps, features]),
+                    device,
+                )),
+                mask,
+            }
         }
         _ => panic!("batch inputs do not match the network's input kind"),
-    };
-    NetworkInput { x, mask: None }
+    }
 }
 
 /// Per scored target (`[batch * scored steps]`), 1 if it counts and 0 if

@@ -3,6 +3,7 @@
 //! fails the test, not the machine; each case asserts the exit code and a
 //! fragment of the message.
 
+mod data;
 mod everyday;
 mod gru;
 mod hostile;
