@@ -79,6 +79,64 @@ macro_rules! load_packed {
 
 pub(super) use load_packed;
 
+/// Leaves in `$entry` the address (with the Thumb bit) at which
+/// [`saved_product`]'s unrolled loop starts for `$words` (a register
+/// holding the row's words modulo 4), so that its first pass takes
+/// `words % 4` groups of four columns (all four when that is 0).
+#[rustfmt::skip]
+macro_rules! product_entry {
+    ($words:literal, $entry:literal) => {
+        concat!(
+            "adr ", $entry, ", 61f\n",
+            "cmp ", $words, ", #1\n",
+            "it eq\n",
+            "adreq ", $entry, ", 64f\n",
+            "cmp ", $words, ", #2\n",
+            "it eq\n",
+            "adreq ", $entry, ", 63f\n",
+            "cmp ", $words, ", #3\n",
+            "it eq\n",
+            "adreq ", $entry, ", 62f\n",
+            "orr ", $entry, ", ", $entry, ", #1\n",
+        )
+    };
+}
+
+pub(super) use product_entry;
+
+/// The product of the row group at r4 (post-incremented past it) with the
+/// packed vector, its sums in r0-r3, as in [`rows4_loop`], for the unit
+/// loops that keep their state on the stack meanwhile: the asm names the
+/// stack offsets (from `sp` after its pushes) of the vector's bounds
+/// (`previous_saved`: start, then end), two zero words (`zeros_saved`)
+/// and the loop's entry from [`product_entry`] (`entry_saved`).
+macro_rules! saved_product {
+    () => {
+        concat!(
+            "ldrd r10, r11, [sp, #{previous_saved}]\n",
+            "ldrd r0, r1, [sp, #{zeros_saved}]\n",
+            "ldrd r2, r3, [sp, #{zeros_saved}]\n",
+            "ldr pc, [sp, #{entry_saved}]\n",
+            "61:\n",
+            $crate::kernels::arm_dsp::load_packed!(),
+            $crate::kernels::arm_dsp::rows4_group!(),
+            "62:\n",
+            $crate::kernels::arm_dsp::load_packed!(),
+            $crate::kernels::arm_dsp::rows4_group!(),
+            "63:\n",
+            $crate::kernels::arm_dsp::load_packed!(),
+            $crate::kernels::arm_dsp::rows4_group!(),
+            "64:\n",
+            $crate::kernels::arm_dsp::load_packed!(),
+            $crate::kernels::arm_dsp::rows4_group!(),
+            "cmp r10, r11\n",
+            "bne 61b\n",
+        )
+    };
+}
+
+pub(super) use saved_product;
+
 /// Branches to `$fail` unless every byte of the four row shifts at r6
 /// (post-incremented) is 33 to 64, leaving them minus 33 in r12 for
 /// [`requant4_high`]: then no byte borrows, and each is below 32.

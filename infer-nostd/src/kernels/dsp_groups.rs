@@ -13,7 +13,7 @@
 use core::arch::asm;
 use core::mem::{offset_of, size_of};
 
-use super::arm_dsp::{load_packed, requant4_high, rows4_group, shifts_33_to_64};
+use super::arm_dsp::{product_entry, requant4_high, saved_product, shifts_33_to_64};
 use super::portable::from;
 use crate::format::{Matrix, Precision};
 
@@ -122,17 +122,8 @@ pub(crate) fn requantised_groups(
             // The frame (see `Frame`).
             "add r12, r0, #{bounds}",
             "ldm r12, {{r1, r2, r3}}",
-            "adr r12, 61f",
-            "cmp r3, #1",
-            "it eq",
-            "adreq r12, 64f",
-            "cmp r3, #2",
-            "it eq",
-            "adreq r12, 63f",
-            "cmp r3, #3",
-            "it eq",
-            "adreq r12, 62f",
-            "orr r3, r12, #1",
+            product_entry!("r3", "r12"),
+            "mov r3, r12",
             "movs r4, #0",
             "movs r5, #0",
             "stm sp, {{r1, r2, r3, r4, r5}}",
@@ -144,24 +135,7 @@ pub(crate) fn requantised_groups(
             // registers on the stack meanwhile; r4 runs on into the next
             // group.
             "push {{r5, r6, r7, r8, r12}}",
-            "ldrd r10, r11, [sp, #{packed_saved}]",
-            "ldrd r0, r1, [sp, #{zeros_saved}]",
-            "ldrd r2, r3, [sp, #{zeros_saved}]",
-            "ldr pc, [sp, #{entry_saved}]",
-            "61:",
-            load_packed!(),
-            rows4_group!(),
-            "62:",
-            load_packed!(),
-            rows4_group!(),
-            "63:",
-            load_packed!(),
-            rows4_group!(),
-            "64:",
-            load_packed!(),
-            rows4_group!(),
-            "cmp r10, r11",
-            "bne 61b",
+            saved_product!(),
             "pop {{r5, r6, r7, r8, r12}}",
             requant4_high!(),
             "stm r7!, {{r0, r1, r2, r3}}",
@@ -173,7 +147,7 @@ pub(crate) fn requantised_groups(
             "pop {{r6, r7}}",
             frame = const size_of::<Frame>(),
             bounds = const offset_of!(GroupsLoop, packed),
-            packed_saved = const SAVED + offset_of!(Frame, packed),
+            previous_saved = const SAVED + offset_of!(Frame, packed),
             entry_saved = const SAVED + offset_of!(Frame, entry),
             zeros_saved = const SAVED + offset_of!(Frame, zeros),
             inout("r0") &task as *const GroupsLoop => left,

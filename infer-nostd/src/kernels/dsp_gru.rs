@@ -15,7 +15,7 @@
 use core::arch::asm;
 use core::mem::{offset_of, size_of};
 
-use super::arm_dsp::{load_packed, requant4_high, rows4_group, shifts_33_to_64};
+use super::arm_dsp::{product_entry, requant4_high, saved_product, shifts_33_to_64};
 use super::dsp_activation::{sigmoid, tanh};
 use crate::activation;
 use crate::format::{Matrix, Precision};
@@ -178,17 +178,7 @@ pub(crate) fn gru_units(
             // The frame (see `Frame`).
             "ldm r0!, {{r1, r2, r3, r4}}",
             "stm sp, {{r1, r2, r3}}",
-            "adr r12, 61f",
-            "cmp r4, #1",
-            "it eq",
-            "adreq r12, 64f",
-            "cmp r4, #2",
-            "it eq",
-            "adreq r12, 63f",
-            "cmp r4, #3",
-            "it eq",
-            "adreq r12, 62f",
-            "orr r12, r12, #1",
+            product_entry!("r4", "r12"),
             "movs r1, #0",
             "movs r2, #0",
             "str r12, [sp, #{entry}]",
@@ -223,24 +213,7 @@ pub(crate) fn gru_units(
             // registers on the stack meanwhile; r4 runs on into the next
             // group.
             "push {{r5, r6, r7, r8, r12}}",
-            "ldrd r10, r11, [sp, #{previous_saved}]",
-            "ldrd r0, r1, [sp, #{zeros_saved}]",
-            "ldrd r2, r3, [sp, #{zeros_saved}]",
-            "ldr pc, [sp, #{entry_saved}]",
-            "61:",
-            load_packed!(),
-            rows4_group!(),
-            "62:",
-            load_packed!(),
-            rows4_group!(),
-            "63:",
-            load_packed!(),
-            rows4_group!(),
-            "64:",
-            load_packed!(),
-            rows4_group!(),
-            "cmp r10, r11",
-            "bne 61b",
+            saved_product!(),
             "pop {{r5, r6, r7, r8, r12}}",
             requant4_high!(),
             "stm r7!, {{r0, r1, r2, r3}}",

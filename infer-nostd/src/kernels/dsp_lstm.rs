@@ -21,7 +21,7 @@ use core::arch::asm;
 
 use core::mem::{offset_of, size_of};
 
-use super::arm_dsp::{load_packed, requant4_high, rows4_group, shifts_33_to_64};
+use super::arm_dsp::{product_entry, requant4_high, saved_product, shifts_33_to_64};
 use super::dsp_activation::{sigmoid, tanh};
 use crate::activation;
 use crate::fixed::RoundShift;
@@ -181,17 +181,7 @@ pub(crate) fn lstm_units(
             "add r12, r0, #{constants}",
             "ldm r12, {{r1, r2, r3, r4, r5, r6, r7}}",
             "stm sp, {{r1, r2, r3, r4, r5}}",
-            "adr r1, 61f",
-            "cmp r6, #1",
-            "it eq",
-            "adreq r1, 64f",
-            "cmp r6, #2",
-            "it eq",
-            "adreq r1, 63f",
-            "cmp r6, #3",
-            "it eq",
-            "adreq r1, 62f",
-            "orr r1, r1, #1",
+            product_entry!("r6", "r1"),
             "adr r2, 50f",
             "cmp r7, #0",
             "it ne",
@@ -219,24 +209,7 @@ pub(crate) fn lstm_units(
             // The recurrent product (as in `arm_dsp::rows4_loop`), with the
             // loop's registers on the stack meanwhile.
             "push {{r5, r6, r7, r8, r9, r10, r12}}",
-            "ldrd r10, r11, [sp, #{previous_saved}]",
-            "ldrd r0, r1, [sp, #{zeros_saved}]",
-            "ldrd r2, r3, [sp, #{zeros_saved}]",
-            "ldr pc, [sp, #{entry_saved}]",
-            "61:",
-            load_packed!(),
-            rows4_group!(),
-            "62:",
-            load_packed!(),
-            rows4_group!(),
-            "63:",
-            load_packed!(),
-            rows4_group!(),
-            "64:",
-            load_packed!(),
-            rows4_group!(),
-            "cmp r10, r11",
-            "bne 61b",
+            saved_product!(),
             "pop {{r5, r6, r7, r8, r9, r10, r12}}",
             // Requantised.
             requant4_high!(),
