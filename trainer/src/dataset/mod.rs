@@ -98,9 +98,13 @@ pub struct DataTrained {
 
 /// Reads a labelled data file: `.ts` by its extension, CSV otherwise.
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A FIFO or a device would block or never end: only regular files.
+    if !meta.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         bail!(
             "{}: {size} bytes, over the {MAX_FILE_BYTES} read at most",

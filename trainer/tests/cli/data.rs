@@ -115,6 +115,36 @@ fn a_malformed_data_file_is_refused_with_its_line() {
 }
 
 #[test]
+fn empty_nan_and_non_regular_data_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.ts");
+    std::fs::write(&empty, "").unwrap();
+    fails(trainer(["train", "--data"]).arg(&empty), 1, "empty.ts");
+    let nan = dir.path().join("nan.ts");
+    let text = three_levels(6, 1).replacen("@data\n", "@data\nNaN,1:2,3:low\n", 1);
+    let line = text.lines().position(|l| l.starts_with("NaN")).unwrap() + 1;
+    std::fs::write(&nan, &text).unwrap();
+    fails(
+        trainer(["train", "--data"]).arg(&nan),
+        1,
+        &format!("line {line}"),
+    );
+    fails(
+        trainer(["train", "--data"]).arg(dir.path()),
+        1,
+        "not a regular file",
+    );
+    let fifo = dir.path().join("fifo.ts");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    fails(
+        trainer(["train", "--data"]).arg(&fifo),
+        1,
+        "not a regular file",
+    );
+}
+
+#[test]
 fn japanese_vowels_reach_the_published_accuracy() {
     // The UEA archive's JapaneseVowels (12 channels, 7 to 29 steps, 9
     // speakers): published deep-learning baselines reach 96 to 99%.
