@@ -45,6 +45,7 @@ fn one_unit() -> FloatModel {
         head_weights: vec![2.0],
         head_bias: vec![0.1],
         masked: true,
+        names: Vec::new(),
     }
 }
 

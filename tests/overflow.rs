@@ -257,6 +257,7 @@ impl OwnedModel {
             },
             // Masked, so inputs at the extremes are pad steps too.
             mask: Some(if s.one_hot.is_some() { -1 } else { i16::MIN }),
+            names: "",
         }
     }
 }
@@ -541,6 +542,7 @@ fn one_layer_file(layer: RecurrentLayer, outputs: Outputs<Stack>, head: Head) ->
         outputs,
         head,
         mask: None,
+        names: "",
     };
     to_file_bytes(&desc).unwrap()
 }

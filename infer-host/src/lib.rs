@@ -65,5 +65,6 @@ pub fn describe<'a>(model: &Model<'a>) -> FileDesc<'a> {
         },
         head: d.head,
         mask: d.mask,
+        names: d.names,
     }
 }

@@ -108,6 +108,12 @@ fn model(rng: &mut StdRng, c: &Case) -> FloatModel {
         head_bias: weights(rng, rows),
         // Masks in the bidirectional cases: one one-hot, one dense.
         masked: c.bidirectional,
+        // Names in the ReLU cases: one per class, or one per value.
+        names: match (c.relu, c.regress) {
+            (false, _) => Vec::new(),
+            (true, true) => (0..rows).map(|r| format!("value {r}")).collect(),
+            (true, false) => (0..7).map(|c| format!("class {c}")).collect(),
+        },
     }
 }
 
@@ -124,6 +130,14 @@ fn variants(d: &FileDesc, seen: &mut BTreeSet<String>) {
             "masked"
         } else {
             "unmasked"
+        }
+        .into(),
+    );
+    seen.insert(
+        if d.names.is_empty() {
+            "unnamed"
+        } else {
+            "named"
         }
         .into(),
     );
@@ -258,6 +272,8 @@ fn the_device_decodes_what_the_host_encodes_field_for_field() {
         "Int16",
         "masked",
         "unmasked",
+        "named",
+        "unnamed",
         "groups 1",
         "groups 2",
         "Lstm",

@@ -119,4 +119,5 @@ details! {
     PadValue => "pad value that is also a one-hot class",
     GruActivation => "GRU cell with a ReLU activation",
     GruCells => "GRU layers, which this build leaves out (feature `gru`)",
+    Names => "answer names not one per class (or regression value)",
 }

@@ -41,12 +41,13 @@ use serde::{Deserialize, Serialize};
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"ELSM";
 /// The format version this engine writes and reads.
+/// Version 6: [`ModelDesc::names`] (the head's class or value names), last.
 /// Version 5: [`RecurrentLayer::cell`] (GRU layers beside LSTM ones).
 /// Version 4: [`Head::groups`] (several predictions per output step).
 /// Version 3: [`ModelDesc::mask`] (a pad value for masked steps), after
 /// the head. Version 2: row groups and unit-major LSTM rows (version 1
 /// stored rows plainly, gate by gate).
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 /// Bytes before the postcard payload: magic then version.
 pub const HEADER_LEN: usize = 6;
 /// Most LSTM layers one stack may hold in a file.
@@ -394,4 +395,10 @@ pub struct ModelDesc<'a, S> {
     /// passes through it unchanged, and an output taken at it is that of
     /// the step before (the head over the unchanged hidden state).
     pub mask: Option<i16>,
+    /// The names of the head's answers, one per line (`\n` between
+    /// them): a classifier's classes in output order (as many as one
+    /// group's rows), a regressor's values (one per row); empty when
+    /// they are unnamed (the classes are their indices).
+    #[cfg_attr(feature = "serde", serde(borrow))]
+    pub names: &'a str,
 }

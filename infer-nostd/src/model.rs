@@ -45,6 +45,7 @@ impl<'a> Decode<'a> for ModelDesc<'a, Layers<'a>> {
                 true => Some(r.i16()?),
                 false => None,
             },
+            names: r.str()?,
         })
     }
 }
@@ -101,6 +102,20 @@ impl<'a> Model<'a> {
     /// The free-text label (the task name).
     pub fn label(&self) -> &'a str {
         self.desc.label
+    }
+
+    /// The name of answer `i` ([`ModelDesc::names`]): class `i` of a
+    /// classifier, row `i` of a regressor; `None` when the model names
+    /// none (or has no answer `i`).
+    pub fn name(&self, i: usize) -> Option<&'a str> {
+        self.names().nth(i)
+    }
+
+    /// The names of the answers in order ([`ModelDesc::names`]): none
+    /// when the model names none.
+    pub fn names(&self) -> impl Iterator<Item = &'a str> {
+        let names = self.desc.names;
+        names.split('\n').filter(move |_| !names.is_empty())
     }
 
     /// The window length the model was trained on (0: any).
@@ -424,7 +439,16 @@ fn validate(model: &Model) -> Result<(), Error> {
             validate_stack(decoder, encoder_cols, false)?
         }
     };
-    validate_head(&d.head, head_cols)
+    validate_head(&d.head, head_cols)?;
+    let named = match d.head.kind {
+        HeadKind::Classify => model.outputs_per_prediction(),
+        HeadKind::Regress => model.head_outputs(),
+    };
+    check(
+        // Bytes, not `str::split`: the validation links no panic path.
+        d.names.is_empty() || d.names.bytes().filter(|&b| b == b'\n').count() + 1 == named,
+        Error::Shape(Detail::Names),
+    )
 }
 
 fn validate_head(head: &Head, cols: usize) -> Result<(), Error> {

@@ -103,6 +103,7 @@ fn agree_everywhere(bytes: &[u8]) {
                 },
                 head: d.head,
                 mask: d.mask,
+                names: d.names,
             })
         });
     }

@@ -206,6 +206,10 @@ pub fn random_model(
         head_weights: rng.vec(head_rows * units, a),
         head_bias: rng.vec(head_rows, 0.1),
         masked: false,
+        names: match head_kind {
+            HeadKind::Regress => (0..head_rows).map(|r| format!("value {r}")).collect(),
+            HeadKind::Classify => (0..classes).map(|c| format!("class {c}")).collect(),
+        },
     }
 }
 

@@ -133,6 +133,7 @@ pub fn float_model(network: &Network, label: &str, window: usize) -> FloatModel 
         head_weights,
         head_bias: head_bias.iter().map(|b| b * output_scale).collect(),
         masked: spec.masked,
+        names: Vec::new(),
     }
 }
 

@@ -243,6 +243,7 @@ pub fn model_file(
             output_scale: output_scale as f32,
         },
         mask: model.pad_value(),
+        names: &model.names.join("\n"),
     };
     to_file_bytes(&desc).ok()
 }

@@ -121,6 +121,7 @@ pub fn dequantise(model: &Model) -> FloatModel {
         input,
         encoder,
         outputs,
+        names: model.names().map(str::to_string).collect(),
         head_kind: head.kind,
         head_groups: head.groups as usize,
         head_weights: matrix(&head.dense, last.scale(), |_| head.output_scale, false),

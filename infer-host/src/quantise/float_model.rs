@@ -96,6 +96,11 @@ pub struct FloatModel {
     /// dense step of NaNs. The file states the pad value the engine sees
     /// (`classes`, or `i16::MIN` for dense input).
     pub masked: bool,
+    /// The names of the head's answers, stored in the file
+    /// ([`ModelDesc::names`](infer_nostd::format::ModelDesc::names)): a
+    /// classifier's classes, a regressor's values; empty when unnamed.
+    /// A name holds no line break.
+    pub names: Vec<String>,
 }
 
 impl FloatModel {

@@ -194,6 +194,11 @@ pub struct EvalArgs {
     /// Print one JSON object on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Score the model on the labelled sequences of this file (`.ts`, or
+    /// CSV: one sequence per row, its label first), fed raw, instead of
+    /// fresh windows of its task.
+    #[arg(long, conflicts_with_all = ["seed", "eval_windows"])]
+    pub data: Option<PathBuf>,
 }
 
 /// Options of `trainer inspect`.
@@ -218,6 +223,11 @@ line is an error), holding one prediction per output step.
 A streaming model (echo-lag; `inspect` shows `window any`) takes each
 line as a fresh stream from a reset state and answers at every value.
 
+With --data FILE, the windows are the sequences of a data file (`.ts`,
+or CSV with one sequence per row, label first), raw readings, one
+output line each. A classifier whose file names its classes (one
+trained with `train --data`) answers their names.
+
 Lines are at most 65,536 bytes and windows at most 4,096 values. Dense
 values outside the range the model was quantised for are clipped, with
 a warning on stderr naming them.";
@@ -230,6 +240,11 @@ pub struct PredictArgs {
     /// Windows, each one argument of values separated by spaces or commas;
     /// without any, windows are read from standard input, one per line.
     pub windows: Vec<String>,
+    /// Predict every sequence of this data file instead (`.ts`, or CSV:
+    /// one sequence per row, its label first, which is not used), one
+    /// output line per sequence, in order.
+    #[arg(long, conflicts_with = "windows")]
+    pub data: Option<PathBuf>,
     /// Use the f32 reference path instead of the fixed-point engine.
     #[arg(long)]
     pub float: bool,

@@ -10,7 +10,7 @@ use super::args::TrainArgs;
 use super::console;
 use super::out_path;
 use super::outcome::Outcome;
-use crate::dataset::{train_on_data, DataOptions, DataTrained};
+use crate::dataset::{data_name, train_on_data, DataOptions, DataTrained};
 use crate::export::write_atomically;
 use crate::pipeline::Report;
 
@@ -51,10 +51,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let Some(train) = args.data.as_deref() else {
         return Ok(Outcome::Done);
     };
-    let name = train
-        .file_stem()
-        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
-    let out = out_path::resolve(args.out.as_deref(), &name);
+    let out = out_path::resolve(args.out.as_deref(), &data_name(train));
     out_path::prepare(&out)?;
     let options = DataOptions {
         train,

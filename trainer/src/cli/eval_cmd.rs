@@ -1,5 +1,6 @@
-//! `trainer eval`: a model file against fresh windows of its task, with
-//! where its errors lie and an optional accuracy bar.
+//! `trainer eval`: a model file against fresh windows of its task (or a
+//! labelled data file), with where its errors lie and an optional
+//! accuracy bar.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -8,6 +9,8 @@ use super::args::EvalArgs;
 use super::console;
 use super::model_file::read_model;
 use super::outcome::Outcome;
+use crate::dataset::{evaluate_data, read_dataset};
+use crate::engine::load;
 use crate::pipeline::{evaluate_file, Report};
 use crate::score::Breakdown;
 
@@ -28,7 +31,10 @@ struct EvalOutput<'a> {
 /// Runs `trainer eval`.
 pub fn run(args: &EvalArgs) -> Result<Outcome> {
     let bytes = read_model(&args.model)?;
-    let (report, breakdown) = evaluate_file(&bytes, args.seed, args.eval_windows)?;
+    let (report, breakdown) = match &args.data {
+        Some(path) => evaluate_data(&bytes, read_dataset(path)?, path)?,
+        None => evaluate_file(&bytes, args.seed, args.eval_windows)?,
+    };
     let min_accuracy = args.min_accuracy.map(|p| p / 100.0);
     let meets = min_accuracy.is_none_or(|m| report.fixed_accuracy >= m);
     if args.json {
@@ -40,10 +46,12 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
         };
         console::out(format_args!("{}", serde_json::to_string(&output)?))?;
     } else {
+        let model = load(&bytes)?;
+        let name = |c: u32| model.name(c as usize).map_or(c.to_string(), str::to_string);
         console::out(format_args!(
             "{}\n{}",
             report.describe(),
-            describe(&breakdown)
+            describe(&breakdown, name)
         ))?;
     }
     if meets {
@@ -58,8 +66,8 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
     }
 }
 
-/// Human-readable lines of a breakdown.
-fn describe(b: &Breakdown) -> String {
+/// Human-readable lines of a breakdown, each class as `name` calls it.
+fn describe(b: &Breakdown, name: impl Fn(u32) -> String) -> String {
     let positions: Vec<String> = b
         .per_position
         .iter()
@@ -72,7 +80,7 @@ fn describe(b: &Breakdown) -> String {
         let pairs: Vec<String> = b
             .confused
             .iter()
-            .map(|c| format!("{} as {} ({}x)", c.target, c.predicted, c.count))
+            .map(|c| format!("{} as {} ({}x)", name(c.target), name(c.predicted), c.count))
             .collect();
         s.push_str(&format!("\n  most confused   {}", pairs.join(", ")));
     }

@@ -76,6 +76,10 @@ pub struct Summary {
     /// Real value of one quantised dense input step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_scale: Option<f32>,
+    /// The real dense input values representable without clipping, as
+    /// `[least, most]` (`i16::MIN` and `i16::MAX` times the scale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_range: Option<[f32; 2]>,
     /// The pad value of masked steps (as the engine reads it), if the
     /// model has a mask.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +102,9 @@ pub struct Summary {
     pub head_dense: MatrixSummary,
     /// Real value of one head output unit.
     pub output_scale: f32,
+    /// The names of the head's answers (a classifier's classes in order,
+    /// a regressor's values); empty when unnamed.
+    pub names: Vec<String>,
     /// Weights and biases.
     pub params: usize,
     /// File size.
@@ -166,6 +173,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
         input,
         input_width,
         input_scale,
+        input_range: input_scale.map(|s| [f32::from(i16::MIN) * s, f32::from(i16::MAX) * s]),
         mask: d.mask,
         encoder: layers(d.encoder),
         outputs,
@@ -178,6 +186,7 @@ pub fn summarise(bytes: &[u8]) -> Result<Summary> {
         head_groups: d.head.groups,
         head_dense: matrix(&d.head.dense),
         output_scale: d.head.output_scale,
+        names: model.names().map(str::to_string).collect(),
         params: parameters(&model),
         bytes: bytes.len(),
         macs: model.macs_per_window(usize::from(d.window.max(1))),
@@ -223,9 +232,13 @@ impl fmt::Display for Summary {
             Some(w) => writeln!(f, "window  {w}")?,
             None => writeln!(f, "window  any (stream)")?,
         }
-        match self.input_scale {
-            Some(scale) => writeln!(f, "input   {} dense, scale {scale}", self.input_width)?,
-            None => writeln!(f, "input   one-hot of {}", self.input_width)?,
+        match (self.input_scale, self.input_range) {
+            (Some(scale), Some([lo, hi])) => writeln!(
+                f,
+                "input   {} dense, raw values x read as i16 round(x / {scale}): {lo} to {hi}",
+                self.input_width
+            )?,
+            _ => writeln!(f, "input   one-hot of {}", self.input_width)?,
         }
         if let Some(pad) = self.mask {
             writeln!(
@@ -250,6 +263,10 @@ impl fmt::Display for Summary {
             "head    {} dense {}{groups}, output scale {}",
             self.head, self.head_dense, self.output_scale
         )?;
+        if !self.names.is_empty() {
+            let names: Vec<String> = self.names.iter().map(|n| printable(n)).collect();
+            writeln!(f, "names   {}", names.join(", "))?;
+        }
         writeln!(f, "params  {}", self.params)?;
         writeln!(f, "bytes   {}", self.bytes)?;
         match self.window {

@@ -1,5 +1,6 @@
-//! `trainer predict`: windows from arguments or standard input, one
-//! prediction line per window, read and checked with bounded memory.
+//! `trainer predict`: windows from arguments, standard input or a data
+//! file's sequences, one prediction line per window, read and checked
+//! with bounded memory.
 
 use std::io::BufRead;
 
@@ -13,6 +14,7 @@ use super::console;
 use super::model_file::read_model;
 use super::outcome::Outcome;
 use super::text::quote;
+use crate::dataset::{check_fits, read_dataset};
 use crate::engine::{Arithmetic, FileRunner};
 use crate::pipeline::{answers, file_task};
 use crate::task::Task;
@@ -36,8 +38,19 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     // A model of a task with a rounding head (a linear echo) answers
     // rounded values, as `eval` scores them.
     let task = file_task(&bytes).ok();
+    if let Some(path) = &args.data {
+        let data = read_dataset(path)?;
+        check_fits(runner.model(), &data, path)?;
+        for (i, sequence) in data.sequences.into_iter().enumerate() {
+            let text = predict_window(&mut runner, task, sequence.values, args.json)
+                .with_context(|| format!("{}: sequence {}", path.display(), i + 1))?;
+            console::out(text)?;
+        }
+        return Ok(Outcome::Done);
+    }
     let mut answer = |n: usize, line: &str| -> Result<()> {
-        let text = predict_line(&mut runner, task, line, args.json)
+        let text = parse_window(line, runner.model())
+            .and_then(|window| predict_window(&mut runner, task, window, args.json))
             .with_context(|| format!("window {n}"))?;
         console::out(text)
     };
@@ -57,15 +70,15 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
 }
 
 /// One window's output line: the predictions (as `task` answers them,
-/// when the model's label names one), or with `json` its JSON object.
-fn predict_line(
+/// when the model's label names one; a class by its name when the model
+/// names its classes), or with `json` its JSON object.
+fn predict_window(
     runner: &mut FileRunner,
     task: Option<Task>,
-    line: &str,
+    mut window: Vec<f32>,
     json: bool,
 ) -> Result<String> {
     let model = runner.model().clone();
-    let mut window = parse_window(line, &model)?;
     if let Some(one_hots) = task.and_then(|t| t.one_step_input(&window)) {
         window = one_hots;
     }
@@ -76,8 +89,18 @@ fn predict_line(
         // One run gives the classes and the logits listed with them.
         let (predictions, logits) = runner.classes_and_logits(&window)?;
         let rows = model.outputs_per_prediction().max(1);
-        let top = Some(logits.chunks(rows).map(top_classes).collect());
-        return Ok(serde_json::to_string(&Prediction { predictions, top })?);
+        let top = Some(
+            logits
+                .chunks(rows)
+                .map(|l| top_classes(&model, l))
+                .collect(),
+        );
+        let labels = class_names(&model, &predictions);
+        return Ok(serde_json::to_string(&Prediction {
+            predictions,
+            labels,
+            top,
+        })?);
     }
     let mut predictions = runner.predict(&window)?;
     let rounds = task.is_some_and(Task::rounds);
@@ -87,8 +110,12 @@ fn predict_line(
     if json {
         return Ok(serde_json::to_string(&Prediction {
             predictions,
+            labels: None,
             top: None,
         })?);
+    }
+    if let Some(names) = class_names(&model, &predictions).filter(|_| classify) {
+        return Ok(names.join(" "));
     }
     let text: Vec<String> = predictions
         .iter()
@@ -109,21 +136,36 @@ struct Prediction {
     /// One answer per output step (per group of a vector output, in
     /// order): a class, or a regression value.
     predictions: Vec<f32>,
+    /// Classification by a model naming its classes: the predicted
+    /// classes' names, in the same order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Vec<String>>,
     /// Classification: per answer, the best classes, best first.
     #[serde(skip_serializing_if = "Option::is_none")]
     top: Option<Vec<Vec<Ranked>>>,
 }
 
-/// A class and its logit.
+/// A class, its name (when the model names its classes) and its logit.
 #[derive(Serialize)]
 struct Ranked {
     class: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     logit: f32,
+}
+
+/// The names of the predicted `classes`, when `model` names its classes.
+fn class_names(model: &Model, classes: &[f32]) -> Option<Vec<String>> {
+    model.name(0)?;
+    classes
+        .iter()
+        .map(|&c| model.name(c as usize).map(str::to_string))
+        .collect()
 }
 
 /// The [`TOP`] highest logits of one step, best first (lowest class first
 /// among equals, as the engine's argmax).
-fn top_classes(logits: &[f32]) -> Vec<Ranked> {
+fn top_classes(model: &Model, logits: &[f32]) -> Vec<Ranked> {
     let mut order: Vec<usize> = (0..logits.len()).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
     order
@@ -131,6 +173,7 @@ fn top_classes(logits: &[f32]) -> Vec<Ranked> {
         .take(TOP)
         .map(|class| Ranked {
             class,
+            name: model.name(class).map(str::to_string),
             logit: logits[class],
         })
         .collect()

@@ -7,8 +7,10 @@
 //!   and the seeded, stratified split;
 //! - `normalise`: per-channel statistics, and their folding into the
 //!   exported first layer;
-//! - `fit`: the training loop with early stopping on the validation split.
+//! - `fit`: the training loop with early stopping on the validation split;
+//! - `evaluate`: a model file against a data file (`eval`, `predict`).
 
+mod evaluate;
 mod fit;
 mod frame;
 mod normalise;
@@ -20,6 +22,7 @@ use anyhow::{bail, Context, Result};
 use infer_nostd::format::Cell;
 use series_data::{read_csv_sequences, read_ts, Dataset};
 
+pub use evaluate::{check_fits, evaluate_data};
 pub use fit::{FitConfig, Fitted};
 pub use frame::{classification_batch, split};
 pub use normalise::Normalisation;
@@ -96,6 +99,20 @@ pub struct DataTrained {
     pub masked: bool,
 }
 
+/// The name of the data set in `path`, the model's label: the file's
+/// stem without a trailing `_TRAIN` (any case), as UEA/UCR files are
+/// named: `BasicMotions` for `BasicMotions_TRAIN.ts`.
+pub fn data_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    let cut = stem.len().saturating_sub("_TRAIN".len());
+    match stem.get(cut..) {
+        Some(tail) if cut > 0 && tail.eq_ignore_ascii_case("_TRAIN") => stem[..cut].to_string(),
+        _ => stem,
+    }
+}
+
 /// Reads a labelled data file: `.ts` by its extension, CSV otherwise.
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
     let meta =
@@ -157,6 +174,12 @@ fn align_classes(train: &Dataset, mut test: Dataset, path: &Path) -> Result<Data
 pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
     let data = read_dataset(options.train)?;
     let classes = data.class_names.len();
+    if let Some(name) = data.class_names.iter().find(|n| n.contains('\n')) {
+        bail!(
+            "{}: class {name:?} holds a line break, which a model file cannot name",
+            options.train.display()
+        );
+    }
     if classes < 2 || data.sequences.iter().any(|s| s.label.is_none()) {
         bail!(
             "{}: a classifier needs labelled sequences of at least 2 classes ({classes} here)",
@@ -234,12 +257,10 @@ pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
 
     // The file reads raw values: the normalisation folded in, calibrated
     // on the raw training sequences.
-    let label = options
-        .train
-        .file_stem()
-        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    let label = data_name(options.train);
     let window = if masked { 0 } else { steps };
     let mut float = float_model(&fitted.network, &label, window);
+    float.names = data.class_names.clone();
     norm.fold(&mut float);
     let raw_train = classification_batch(&data, &train_idx, None, steps);
     let calibration: Vec<Vec<f32>> = (0..raw_train.samples)

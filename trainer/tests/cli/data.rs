@@ -61,11 +61,61 @@ fn a_ts_file_trains_a_masked_classifier_that_reads_raw_values() {
     // 60 sequences, 20 a class; a fifth of each held out for validation.
     assert_eq!(report["class_counts"], serde_json::json!([16, 16, 16]));
     assert_eq!(report["validation_sequences"], 12);
-    let model = dir.path().join("levels_TRAIN.elsm");
+    let model = dir.path().join("levels.elsm");
     assert_eq!(report["model_path"], model.display().to_string());
-    // The file reads raw values: its dense input is quantised from them.
+    // The file reads raw values: its dense input is quantised from them,
+    // and it names its classes.
     let inspect = stdout(&succeeds(trainer(["inspect"]).arg(&model)));
-    assert!(inspect.contains("dense"), "{inspect}");
+    assert!(inspect.contains("2 dense, raw values"), "{inspect}");
+    assert!(inspect.contains("names   low, mid, high"), "{inspect}");
+
+    // predict --data: one class name per sequence, in order.
+    let predicted = stdout(&succeeds(
+        trainer(["predict"]).arg(&model).arg("--data").arg(&test),
+    ));
+    let truth: Vec<&str> = (0..30).map(|i| ["low", "mid", "high"][i % 3]).collect();
+    assert_eq!(predicted.lines().collect::<Vec<_>>(), truth);
+    let first = stdout(&succeeds(
+        trainer(["predict", "--json", "--float"])
+            .arg(&model)
+            .arg("--data")
+            .arg(&test),
+    ));
+    let first: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(first["labels"], serde_json::json!(["low"]), "{first}");
+    assert_eq!(first["top"][0][0]["name"], "low", "{first}");
+
+    // eval --data: the file's scores again, by the model's class names.
+    let eval = json(&succeeds(
+        trainer(["eval", "--json"])
+            .arg(&model)
+            .arg("--data")
+            .arg(&test),
+    ));
+    assert_eq!(eval["fixed_accuracy"], 1.0, "{eval}");
+    assert_eq!(eval["float_accuracy"], 1.0, "{eval}");
+    assert_eq!(eval["eval_windows"], 30, "{eval}");
+
+    // A class the model does not know, and a file of other channels, are
+    // refused by name.
+    let unknown = dir.path().join("other.ts");
+    std::fs::write(&unknown, three_levels(3, 4).replace("high", "top")).unwrap();
+    fails(
+        trainer(["eval"]).arg(&model).arg("--data").arg(&unknown),
+        1,
+        "class \"top\" is not one of the model's (low, mid, high)",
+    );
+    let narrow = dir.path().join("narrow.ts");
+    std::fs::write(
+        &narrow,
+        "@dimensions 1\n@classLabel true low\n@data\n1,2,3:low\n",
+    )
+    .unwrap();
+    fails(
+        trainer(["predict"]).arg(&model).arg("--data").arg(&narrow),
+        1,
+        "1 channels, the model reads 2",
+    );
 }
 
 #[test]
