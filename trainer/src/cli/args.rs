@@ -174,6 +174,10 @@ pub struct TrainArgs {
     /// stops (the lowest one's network is kept), 1 to 100,000.
     #[arg(long, default_value_t = 100, value_parser = flags::whole::<1, 100_000>, requires = "data")]
     pub patience: usize,
+    /// Networks `--data` trains, from different seeds, keeping the one
+    /// best on the validation split (its accuracy, then its loss), 1 to 16.
+    #[arg(long, default_value_t = 3, value_parser = flags::whole::<1, 16>, requires = "data")]
+    pub restarts: usize,
 }
 
 /// Options of `trainer eval`.
@@ -239,6 +243,8 @@ pub struct PredictArgs {
     pub model: PathBuf,
     /// Windows, each one argument of values separated by spaces or commas;
     /// without any, windows are read from standard input, one per line.
+    /// A window starting with a negative number goes after `--`
+    /// (`predict M -- "-1.5 2"`).
     pub windows: Vec<String>,
     /// Predict every sequence of this data file instead (`.ts`, or CSV:
     /// one sequence per row, its label first, which is not used), one

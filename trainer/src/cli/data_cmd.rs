@@ -32,8 +32,12 @@ struct DataOutput<'a> {
     class_counts: &'a [usize],
     /// Validation sequences (early stopping's).
     validation_sequences: usize,
-    /// The epoch whose network was exported, and the epochs run.
+    /// The epoch whose network was exported.
     best_epoch: usize,
+    /// The runs trained (`--restarts`).
+    restarts: usize,
+    /// The run kept, 1-based.
+    kept_run: usize,
     /// Epochs run.
     epochs: usize,
     /// Validation accuracy of that epoch (a fraction).
@@ -64,6 +68,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         batch: args.batch.unwrap_or(BATCH),
         max_epochs: args.epochs,
         patience: args.patience,
+        restarts: args.restarts,
         seed: args.seed,
         backend: args.backend,
         verbose: !args.json || std::io::stderr().is_terminal(),
@@ -78,6 +83,8 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             class_counts: &trained.class_counts,
             validation_sequences: trained.validation,
             best_epoch: trained.best_epoch,
+            restarts: args.restarts,
+            kept_run: trained.kept_run + 1,
             epochs: trained.epochs,
             validation_accuracy: trained.valid_accuracy,
             max_steps: trained.steps,

@@ -15,10 +15,12 @@ mod fit;
 mod frame;
 mod normalise;
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use infer_host::HOST_STEPS;
 use infer_nostd::format::Cell;
 use series_data::{read_csv_sequences, read_ts, Dataset};
 
@@ -66,6 +68,9 @@ pub struct DataOptions<'a> {
     pub max_epochs: usize,
     /// Epochs without a better validation score before stopping.
     pub patience: usize,
+    /// Networks trained from different seeds, the best on the validation
+    /// split kept (at least 1).
+    pub restarts: usize,
     /// Seed of the splits, the initialisation and the batch order.
     pub seed: u64,
     /// burn backend.
@@ -86,8 +91,10 @@ pub struct DataTrained {
     pub class_counts: Vec<usize>,
     /// Validation sequences.
     pub validation: usize,
-    /// The epoch kept, and the epochs run.
+    /// The epoch kept.
     pub best_epoch: usize,
+    /// The run kept of [`DataOptions::restarts`] (0-based).
+    pub kept_run: usize,
     /// Epochs run.
     pub epochs: usize,
     /// Validation accuracy of the kept epoch.
@@ -221,7 +228,21 @@ pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
         .chain(&test.sequences)
         .map(|s| s.steps);
     let steps = lengths.clone().max().unwrap_or(1);
-    let masked = lengths.clone().min() != Some(steps);
+    let shortest = lengths.clone().min().unwrap_or(steps);
+    let masked = shortest != steps;
+    if options.verbose {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: {} sequences to train, {} to validate, {} to test; {} channels, {} steps{}; {classes} classes",
+            data_name(options.train),
+            train_idx.len(),
+            valid_idx.len(),
+            test_indices.len(),
+            data.channels,
+            steps,
+            if masked { format!(" at most ({shortest} at least, pre-padded and masked)") } else { String::new() },
+        );
+    }
     let norm = Normalisation::of(&data, &train_idx);
     let train = classification_batch(&data, &train_idx, Some(&norm), steps);
     let valid = classification_batch(&data, &valid_idx, Some(&norm), steps);
@@ -240,7 +261,14 @@ pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
         value_scale: 1.0,
         masked,
     };
-    let fitted = fit::fit(
+    if options.bidirectional && steps > HOST_STEPS {
+        bail!(
+            "{}: sequences of up to {steps} steps, and a bidirectional model reads at most \
+             {HOST_STEPS} on the host engine: train without --bidirectional",
+            options.train.display()
+        );
+    }
+    let (fitted, kept_run) = fit::fit_restarts(
         &FitConfig {
             spec,
             seed: options.seed,
@@ -251,6 +279,7 @@ pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
             backend: options.backend,
             verbose: options.verbose,
         },
+        options.restarts,
         &train,
         &valid,
     )?;
@@ -308,6 +337,7 @@ pub fn train_on_data(options: &DataOptions) -> Result<DataTrained> {
         class_counts,
         validation: valid_idx.len(),
         best_epoch: fitted.best_epoch,
+        kept_run,
         epochs: fitted.epochs,
         valid_accuracy: fitted.valid_accuracy,
         steps,

@@ -61,6 +61,12 @@ fn a_ts_file_trains_a_masked_classifier_that_reads_raw_values() {
     // 60 sequences, 20 a class; a fifth of each held out for validation.
     assert_eq!(report["class_counts"], serde_json::json!([16, 16, 16]));
     assert_eq!(report["validation_sequences"], 12);
+    // Three runs by default, the best on the validation split kept.
+    assert_eq!(report["restarts"], 3, "{report}");
+    assert!(
+        (1..=3).contains(&report["kept_run"].as_u64().unwrap()),
+        "{report}"
+    );
     let model = dir.path().join("levels.elsm");
     assert_eq!(report["model_path"], model.display().to_string());
     // The file reads raw values: its dense input is quantised from them,
