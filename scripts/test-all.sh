@@ -52,3 +52,8 @@ say "firmware lints"
 (cd examples/cortex-m && cargo fmt --check \
     && cargo clippy --release --workspace -- -D warnings \
     && cargo clippy --release -p firmware-inputs --features alloc -- -D warnings)
+
+say "firmware inputs format: unit tests"
+# On the host (the firmware's workspace builds for a thumb target by default).
+(cd examples/cortex-m && cargo test -p firmware-inputs --features alloc \
+    --target "$(rustc -vV | sed -n 's/^host: //p')")

@@ -30,8 +30,6 @@ const WINDOWS: usize = 500;
 const MIN_RECORDS: usize = 50;
 /// Values streamed through echo-lag (at least 500).
 const STREAM_STEPS: usize = 600;
-/// Flash the firmware needs besides the model, with margin.
-const CODE_ALLOWANCE: usize = 48 << 10;
 /// Longest a run may take (echo-partial on the M4 takes a few seconds).
 const TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -45,16 +43,15 @@ fn check(target: Target, task: &DeviceTask, policy: PrecisionPolicy, tag: &str) 
     let (path, source) = task.model_file(&scratch(), policy);
     let bytes = std::fs::read(&path).expect("read the model");
     let model = Model::from_bytes(&bytes).expect("load the model");
-    if bytes.len() + CODE_ALLOWANCE > target.flash_bytes() {
+    let Some(room) = target.inputs_room(bytes.len()) else {
         return false;
-    }
+    };
     let mut records = match task.mode {
         Mode::Stream => STREAM_STEPS,
-        Mode::Windows => WINDOWS,
+        Mode::Windows | Mode::Raw => WINDOWS,
     };
     // Wide records (echo-whole-one-step's 500 values, 1 KB each) are as
     // many as fit the flash beside the model, and at least MIN_RECORDS.
-    let room = target.flash_bytes() - bytes.len() - CODE_ALLOWANCE;
     let record_bytes = 2 * task.inputs(&model, 1, 0).width;
     if records * record_bytes > room {
         records = room / record_bytes;

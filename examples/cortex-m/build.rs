@@ -5,7 +5,13 @@
 //!   sequence steps) is sized to exactly this model.
 //! - `ELSM_INPUTS`: an inputs file (see the `firmware-inputs` crate,
 //!   `inputs/`); default: 8 random windows of the model's window length,
-//!   generated here.
+//!   generated here. The firmware's record buffer holds the inputs' longest
+//!   record: for raw readings (mode 2, sequences of their own lengths) that
+//!   is the longest sequence's steps times the channels, so a model of
+//!   window 0 (any length) gets its maximum sequence length here, from the
+//!   inputs, at build time (and so does a bidirectional model's sequence
+//!   buffer). A raw-readings file must have the model's channels per step
+//!   and, for a model of a fixed window, that many steps in every record.
 //! - `ELSM_MEMORY`: a `memory.x` for a real board; default: the QEMU machine
 //!   of the target (`mps2-an386` for Cortex-M4, `microbit` for Cortex-M0).
 //! - `ELSM_ICOUNT_SHIFT`: the `-icount shift` the runner uses (default 6),
@@ -115,17 +121,47 @@ fn main() {
             inputs_path.display()
         )
     });
-    let mut record = vec![0i16; inputs.width];
-    for i in 0..inputs.count {
-        inputs.record(i, &mut record).expect("record");
-    }
     let step_width = model.step_width();
-    assert!(
-        inputs.width.is_multiple_of(step_width),
-        "inputs are not whole timesteps of this model"
-    );
+    // Values of the longest record, and its timesteps.
+    let (record_len, record_steps) = match inputs.mode {
+        firmware_inputs::Mode::Raw => {
+            assert_eq!(
+                inputs.width,
+                step_width,
+                "{}: raw readings of {} channels, the model reads {step_width}",
+                inputs_path.display(),
+                inputs.width
+            );
+            if let Some(r) = inputs
+                .raw_records()
+                .find(|r| d.window != 0 && r.steps != d.window as usize)
+            {
+                panic!(
+                    "{}: a record of {} steps, the model takes {}",
+                    inputs_path.display(),
+                    r.steps,
+                    d.window
+                );
+            }
+            let steps = inputs.max_raw_steps().max(1);
+            (steps * step_width, steps)
+        }
+        firmware_inputs::Mode::Windows | firmware_inputs::Mode::Stream => {
+            let mut record = vec![0i16; inputs.width];
+            for i in 0..inputs.count {
+                inputs.record(i, &mut record).expect("record");
+            }
+            assert!(
+                inputs.width.is_multiple_of(step_width),
+                "inputs are not whole timesteps of this model"
+            );
+            (inputs.width, inputs.width / step_width)
+        }
+    };
     let outputs = match inputs.mode {
-        firmware_inputs::Mode::Windows => model.predictions(inputs.width / step_width),
+        firmware_inputs::Mode::Windows | firmware_inputs::Mode::Raw => {
+            model.predictions(record_steps)
+        }
         firmware_inputs::Mode::Stream => model.predictions_per_step(),
     };
 
@@ -140,9 +176,7 @@ fn main() {
     let bidirectional = d.encoder.has_bidirectional()
         || matches!(&d.outputs, Outputs::EncoderDecoder { decoder, .. } if decoder.has_bidirectional());
     let steps = if bidirectional {
-        (d.window as usize)
-            .max(dec_steps)
-            .max(inputs.width / step_width)
+        (d.window as usize).max(dec_steps).max(record_steps)
     } else {
         0
     };
@@ -161,8 +195,10 @@ fn main() {
          pub const LAYERS: usize = {layers};\n\
          /// Sequence buffer steps (bidirectional models only).\n\
          pub const STEPS: usize = {steps};\n\
-         /// Values per input record.\n\
+         /// Values of the longest input record.\n\
          pub const RECORD: usize = {record};\n\
+         /// Whether the records are raw readings, quantised here.\n\
+         pub const RAW: bool = {raw};\n\
          /// Predictions per record.\n\
          pub const OUTPUTS: usize = {outputs};\n\
          /// SysTick period in ps on the QEMU machine.\n\
@@ -176,7 +212,8 @@ fn main() {
         // A dense step is read into buffers of 2 x UNITS values.
         units = enc_units.max(dec_units).max(step_width.div_ceil(2)),
         layers = enc_layers.max(dec_layers),
-        record = inputs.width,
+        record = record_len,
+        raw = inputs.mode == firmware_inputs::Mode::Raw,
         tick_ps = board.tick_ps,
         model = fs::canonicalize(&model_path).expect("model path"),
         inputs = fs::canonicalize(&inputs_path).expect("inputs path"),

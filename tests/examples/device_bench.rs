@@ -28,9 +28,6 @@ use infer_nostd::Model;
 /// Records per benchmark run: enough to average, few enough to be quick.
 const WINDOWS: usize = 20;
 const STREAM_STEPS: usize = 100;
-/// Code the firmware needs besides the model, with margin, when deciding
-/// whether a model fits the Cortex-M0's flash.
-const CODE_ALLOWANCE: usize = 48 << 10;
 
 fn main() {
     require_qemu();
@@ -74,7 +71,7 @@ fn main() {
                 Source::Committed => task.name.to_owned(),
                 Source::StandIn => format!("{} (stand-in)", task.name),
             };
-            if bytes.len() + CODE_ALLOWANCE > target.flash_bytes() {
+            if target.inputs_room(bytes.len()).is_none() {
                 println!(
                     "| {} | {name} | does not fit {} KiB of flash | | | | {} | | |",
                     target.name(),

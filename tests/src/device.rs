@@ -1,6 +1,7 @@
 //! Running models on emulated Cortex-M devices: the task models (or
-//! stand-ins while they are not committed), inputs, firmware builds, QEMU
-//! runs and the host engine's expected outputs. Shared by the QEMU parity
+//! stand-ins while they are not committed), inputs (windows, streams, or
+//! a data file's raw readings), firmware builds, QEMU runs and the host
+//! engine's expected outputs. Shared by the QEMU parity
 //! test and the device benchmark example.
 
 use std::fs;
@@ -48,6 +49,14 @@ impl Target {
         }
     }
 
+    /// Bytes of inputs that fit the board's flash beside a model of
+    /// `model_bytes` and the firmware's code ([`CODE_ALLOWANCE`]); `None`
+    /// if the model itself does not fit.
+    pub fn inputs_room(self, model_bytes: usize) -> Option<usize> {
+        self.flash_bytes()
+            .checked_sub(model_bytes.checked_add(CODE_ALLOWANCE)?)
+    }
+
     /// A short name for reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -57,13 +66,19 @@ impl Target {
     }
 }
 
+/// Flash the firmware needs besides the model and the inputs (its code
+/// and constants, under 24 KB), with margin.
+pub const CODE_ALLOWANCE: usize = 48 << 10;
+
 /// One of the echo tasks as the device benchmark and the parity tests run
 /// it (the trainer's `task::Task` is the task as trained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceTask {
     /// DeviceTask name; the committed model is `tests/models/<name>.elsm`.
     pub name: &'static str,
-    /// Whole windows, or a stream of single steps (echo-lag).
+    /// Whole windows, or a stream of single steps (echo-lag); never
+    /// [`Mode::Raw`] (a data file's raw readings are [`Readings`]), which
+    /// would be taken as windows.
     pub mode: Mode,
     /// Stand-in topology, used while no trained model is committed.
     pub topology: Topology,
@@ -281,7 +296,7 @@ impl DeviceTask {
     pub fn inputs(&self, model: &Model, records: usize, seed: u64) -> Inputs {
         let steps = match self.mode {
             Mode::Stream => 1,
-            Mode::Windows => match model.desc().window {
+            Mode::Windows | Mode::Raw => match model.desc().window {
                 0 => self.window,
                 w => w as usize,
             },
@@ -306,7 +321,7 @@ impl DeviceTask {
         if let Some(pad) = model.mask() {
             for (r, record) in values.chunks_mut(width).enumerate() {
                 let pads = match self.mode {
-                    Mode::Windows => r % steps,
+                    Mode::Windows | Mode::Raw => r % steps,
                     Mode::Stream => usize::from(r % 7 == 3),
                 };
                 record[..pads * step_width].fill(pad);
@@ -343,28 +358,143 @@ impl Inputs {
     pub fn macs_per_record(&self, model: &Model) -> usize {
         let steps = match self.mode {
             Mode::Stream => 1,
-            Mode::Windows => self.width / model.step_width(),
+            Mode::Windows | Mode::Raw => self.width / model.step_width(),
         };
         model.macs_per_window(steps)
     }
 
     /// What the host engine predicts: one line of integers per record.
     pub fn host_predictions(&self, model: &Model) -> Vec<Vec<i32>> {
-        let mut engine = Box::new(HostEngine::new(model.clone()).expect("host engine"));
-        let mut out = vec![0i32; 4096];
-        self.values
-            .chunks(self.width)
-            .map(|x| match self.mode {
-                Mode::Windows => {
-                    let n = engine.predict(x, &mut out).expect("host predict");
-                    out[..n].to_vec()
-                }
-                Mode::Stream => {
-                    let n = engine.push(x, &mut out).expect("host push");
-                    out[..n].to_vec()
-                }
-            })
-            .collect()
+        host_run(model, self.mode, self.values.chunks(self.width))
+    }
+}
+
+/// What the host engine answers for each of `records` run in `mode` (a
+/// window, or a raw-readings record already quantised: `predict`; a
+/// stream step: `push`): one line of integers per record.
+fn host_run<'r>(
+    model: &Model,
+    mode: Mode,
+    records: impl IntoIterator<Item = &'r [i16]>,
+) -> Vec<Vec<i32>> {
+    let mut engine = Box::new(HostEngine::new(model.clone()).expect("host engine"));
+    let mut out = vec![0i32; 4096];
+    records
+        .into_iter()
+        .map(|x| {
+            let n = match mode {
+                Mode::Windows | Mode::Raw => engine.predict(x, &mut out).expect("host predict"),
+                Mode::Stream => engine.push(x, &mut out).expect("host push"),
+            };
+            out[..n].to_vec()
+        })
+        .collect()
+}
+
+/// Each labelled sequence's label in `data` as `model`'s class (what the
+/// firmware prints for a sequence classifier): by the model's class
+/// names, or read as a class index when the model names none; an error
+/// names the first label that is neither, or the first unlabelled sequence.
+pub fn model_classes(model: &Model, data: &series_data::Dataset) -> Result<Vec<u32>, String> {
+    let classes = model.outputs_per_prediction();
+    data.sequences
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let label = s
+                .label
+                .ok_or_else(|| format!("sequence {i} has no label"))?;
+            let name = data
+                .class_names
+                .get(label as usize)
+                .ok_or_else(|| format!("sequence {i}: label {label} has no class name"))?;
+            let class = match model.name(0) {
+                Some(_) => model.names().position(|n| n == name),
+                None => name.parse().ok().filter(|&c| c < classes),
+            };
+            class
+                .map(|c| c as u32)
+                .ok_or_else(|| format!("label {name:?} is not a class of the model"))
+        })
+        .collect()
+}
+
+/// Sequences of raw readings (a data file's, of their own lengths), as
+/// the firmware's raw-readings inputs ([`Mode::Raw`]) carry them: the
+/// device quantises them with [`Model::quantise_input`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readings {
+    /// Readings per timestep.
+    pub channels: usize,
+    /// Each sequence's readings, time-major (`steps * channels`).
+    pub sequences: Vec<Vec<f32>>,
+}
+
+impl Readings {
+    /// The sequences of `data`, in file order (labels left out).
+    pub fn from_dataset(data: &series_data::Dataset) -> Self {
+        Readings {
+            channels: data.channels,
+            sequences: data.sequences.iter().map(|s| s.values.clone()).collect(),
+        }
+    }
+
+    /// The inputs file the firmware embeds.
+    pub fn encode(&self) -> Vec<u8> {
+        firmware_inputs::encode_raw(self.channels, self.sequences.iter().map(Vec::as_slice))
+    }
+
+    /// Each sequence quantised for `model`, as the device quantises it.
+    pub fn quantised(&self, model: &Model) -> Vec<Vec<i16>> {
+        let q = |s: &Vec<f32>| s.iter().map(|&v| model.quantise_input(v)).collect();
+        self.sequences.iter().map(q).collect()
+    }
+
+    /// What the host engine predicts for each sequence, quantised as the
+    /// device quantises it and run at its own length: one line per
+    /// sequence.
+    pub fn host_predictions(&self, model: &Model) -> Vec<Vec<i32>> {
+        let quantised = self.quantised(model);
+        host_run(model, Mode::Raw, quantised.iter().map(Vec::as_slice))
+    }
+
+    /// Multiply-accumulates `model` needs for all the sequences.
+    pub fn macs(&self, model: &Model) -> usize {
+        let steps = |s: &Vec<f32>| s.len() / self.channels;
+        self.sequences
+            .iter()
+            .map(|s| model.macs_per_window(steps(s)))
+            .sum()
+    }
+
+    /// The sequences in consecutive parts, in order, each part's inputs
+    /// file at most `room` bytes (panics if one sequence alone is larger).
+    pub fn split(&self, room: usize) -> Vec<Readings> {
+        let bytes = |s: &Vec<f32>| 4 + 4 * s.len();
+        let header = firmware_inputs::encode_raw(self.channels, []).len();
+        let mut parts: Vec<Readings> = Vec::new();
+        let mut used = usize::MAX;
+        for s in &self.sequences {
+            assert!(
+                header + bytes(s) <= room,
+                "a sequence of {} readings does not fit {room} bytes",
+                s.len()
+            );
+            if used.saturating_add(bytes(s)) > room {
+                parts.push(Readings {
+                    channels: self.channels,
+                    sequences: Vec::new(),
+                });
+                used = header;
+            }
+            used += bytes(s);
+            parts
+                .last_mut()
+                .expect("a part was just made")
+                .sequences
+                .push(s.clone());
+        }
+        parts
     }
 }
 
@@ -593,10 +723,58 @@ pub fn build_with_inputs(
     inputs: &Inputs,
     scratch: &Path,
 ) -> PathBuf {
+    build_with_file(target, name, model, &inputs.encode(), scratch)
+}
+
+/// Writes the inputs file `bytes` into `scratch` as
+/// `<name>-<triple>.ewin` and builds the firmware embedding it and
+/// `model`; returns the ELF.
+pub fn build_with_file(
+    target: Target,
+    name: &str,
+    model: &Path,
+    bytes: &[u8],
+    scratch: &Path,
+) -> PathBuf {
     let inputs_path = scratch.join(format!("{name}-{}.ewin", target.triple()));
     fs::create_dir_all(scratch).expect("create the scratch directory");
-    fs::write(&inputs_path, inputs.encode()).expect("write the inputs file");
+    fs::write(&inputs_path, bytes).expect("write the inputs file");
     build_firmware(target, model, &inputs_path)
+}
+
+/// Runs `readings` on `target` with `model`: in as many firmware builds
+/// and QEMU runs as it takes for each part's inputs to fit the flash
+/// beside the model ([`Target::inputs_room`]; a Cortex-M0's 256 KiB
+/// holds about 200 KB of readings), in order; each run panics unless it
+/// exits with status 0 within `timeout`. Each part's QEMU run overlaps
+/// the next part's build.
+pub fn run_readings(
+    target: Target,
+    name: &str,
+    model: &Path,
+    readings: &Readings,
+    scratch: &Path,
+    timeout: Duration,
+) -> Vec<Run> {
+    let model_bytes = fs::metadata(model).expect("read the model").len() as usize;
+    let room = target
+        .inputs_room(model_bytes)
+        .unwrap_or_else(|| panic!("{}: the model does not fit {}", name, target.name()));
+    let parts = readings.split(room);
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = parts
+            .iter()
+            .enumerate()
+            .map(|(k, part)| {
+                let part_name = format!("{name}-part{k}");
+                let elf = build_with_file(target, &part_name, model, &part.encode(), scratch);
+                scope.spawn(move || run_firmware(target, &elf, timeout))
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Builds the firmware with `model` and `inputs` and runs it in QEMU.

@@ -1,7 +1,8 @@
 //! Runs the embedded model on the embedded inputs and reports over
 //! semihosting: one line of predicted integers per record, then `# name
 //! value` statistics (instructions, flash and RAM; the host works out the
-//! multiply-accumulates from the model).
+//! multiply-accumulates from the model). Records of raw readings are
+//! quantised here (`Model::quantise_input`), each run at its own length.
 //! Exits 0, or with a non-zero status on any error (see [`Failure::status`]).
 //!
 //! What is embedded is chosen at build time: see `build.rs`.
@@ -77,7 +78,10 @@ impl From<Error> for Failure {
 /// What a successful run measured.
 struct Stats {
     records: usize,
+    /// Ticks in `predict` / `push`.
     ticks: u64,
+    /// Ticks quantising raw readings (0 for other inputs).
+    quantise_ticks: u64,
     model_struct: usize,
     engine: usize,
     /// Stack high-water mark while loading the model.
@@ -128,30 +132,55 @@ fn run(out: &mut Out) -> Result<Stats, Failure> {
     let mut record = [0i16; config::RECORD];
     let mut preds = [0i32; config::OUTPUTS];
     let mut ticks = 0;
-    for i in 0..inputs.count {
-        let x = inputs.record(i, &mut record).ok_or(Failure::Inputs)?;
-        let start = counter::ticks();
-        let n = match inputs.mode {
-            Mode::Windows => engine.predict(x, &mut preds)?,
-            Mode::Stream => engine.push(x, &mut preds)?,
-        };
-        ticks += counter::ticks() - start;
-        for (k, p) in preds.iter().take(n).enumerate() {
-            if k > 0 {
-                out.str(" ");
-            }
-            out.int(*p as i64);
+    let mut quantise_ticks = 0;
+    // A build for raw readings links only their loop, any other only the
+    // i16 records' (`config::RAW` is the inputs' mode, known at build time).
+    if config::RAW {
+        for r in inputs.raw_records() {
+            let start = counter::ticks();
+            let model = engine.model();
+            let x = r
+                .quantise(&mut record, |v| model.quantise_input(v))
+                .ok_or(Failure::Inputs)?;
+            let quantised = counter::ticks();
+            let n = engine.predict(x, &mut preds)?;
+            ticks += counter::ticks() - quantised;
+            quantise_ticks += quantised - start;
+            print(out, &preds, n);
         }
-        out.end_line();
+    } else {
+        for i in 0..inputs.count {
+            let x = inputs.record(i, &mut record).ok_or(Failure::Inputs)?;
+            let start = counter::ticks();
+            let n = match inputs.mode {
+                Mode::Windows => engine.predict(x, &mut preds)?,
+                Mode::Stream => engine.push(x, &mut preds)?,
+                Mode::Raw => return Err(Failure::Inputs),
+            };
+            ticks += counter::ticks() - start;
+            print(out, &preds, n);
+        }
     }
     Ok(Stats {
         records: inputs.count,
         ticks,
+        quantise_ticks,
         model_struct: core::mem::size_of::<Model>(),
         load_stack,
         run_stack: stack::high_water(),
         engine: core::mem::size_of::<ModelEngine>(),
     })
+}
+
+/// Prints one record's `n` predictions as a line.
+fn print(out: &mut Out, preds: &[i32], n: usize) {
+    for (k, p) in preds.iter().take(n).enumerate() {
+        if k > 0 {
+            out.str(" ");
+        }
+        out.int(*p as i64);
+    }
+    out.end_line();
 }
 
 /// Prints the statistics lines.
@@ -162,6 +191,11 @@ fn summary(out: &mut Out, s: &Stats) {
     out.stat("ticks", s.ticks);
     out.stat("instructions", counter::instructions(s.ticks));
     out.stat("instructions_per_record", per_record);
+    if config::RAW {
+        // Quantising the raw readings, apart from the model's own work.
+        let quantise = counter::instructions(s.quantise_ticks);
+        out.stat("quantise_instructions_per_record", div(quantise, records));
+    }
     out.stat("flash_bytes", flash_bytes() as u64);
     out.stat("code_bytes", code_bytes() as u64);
     out.stat("model_bytes", config::MODEL.len() as u64);
