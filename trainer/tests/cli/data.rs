@@ -198,6 +198,25 @@ fn empty_nan_and_non_regular_data_files_are_refused() {
         1,
         "not a regular file",
     );
+    // predict and eval read data files through the same checks.
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/models/basic-motions.elsm");
+    for command in ["predict", "eval"] {
+        fails(
+            trainer([command]).arg(&model).arg("--data").arg(&fifo),
+            1,
+            "not a regular file",
+        );
+        fails(
+            trainer([command]).arg(&model).arg("--data").arg(&nan),
+            1,
+            &format!("line {line}"),
+        );
+        fails(
+            trainer([command]).arg(&model).arg("--data").arg(&empty),
+            1,
+            "empty.ts",
+        );
+    }
 }
 
 #[test]
