@@ -111,6 +111,20 @@ impl<'a> Model<'a> {
         self.names().nth(i)
     }
 
+    /// The class a label names: its position among the model's class
+    /// names, or, when the model names none, the label read as a class
+    /// index below [`outputs_per_prediction`](Self::outputs_per_prediction);
+    /// `None` if it is neither.
+    pub fn class_of(&self, label: &str) -> Option<usize> {
+        match self.name(0) {
+            Some(_) => self.names().position(|n| n == label),
+            None => label
+                .parse()
+                .ok()
+                .filter(|&c| c < self.outputs_per_prediction()),
+        }
+    }
+
     /// The names of the answers in order ([`ModelDesc::names`]): none
     /// when the model names none.
     pub fn names(&self) -> impl Iterator<Item = &'a str> {

@@ -392,11 +392,9 @@ fn host_run<'r>(
 }
 
 /// Each labelled sequence's label in `data` as `model`'s class (what the
-/// firmware prints for a sequence classifier): by the model's class
-/// names, or read as a class index when the model names none; an error
-/// names the first label that is neither, or the first unlabelled sequence.
+/// firmware prints for a sequence classifier: [`Model::class_of`]); an error
+/// names the first label that is no class of the model, or the first unlabelled sequence.
 pub fn model_classes(model: &Model, data: &series_data::Dataset) -> Result<Vec<u32>, String> {
-    let classes = model.outputs_per_prediction();
     data.sequences
         .iter()
         .enumerate()
@@ -408,11 +406,8 @@ pub fn model_classes(model: &Model, data: &series_data::Dataset) -> Result<Vec<u
                 .class_names
                 .get(label as usize)
                 .ok_or_else(|| format!("sequence {i}: label {label} has no class name"))?;
-            let class = match model.name(0) {
-                Some(_) => model.names().position(|n| n == name),
-                None => name.parse().ok().filter(|&c| c < classes),
-            };
-            class
+            model
+                .class_of(name)
                 .map(|c| c as u32)
                 .ok_or_else(|| format!("label {name:?} is not a class of the model"))
         })

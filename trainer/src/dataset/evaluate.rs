@@ -60,20 +60,18 @@ pub fn as_model_classes(model: &Model, mut data: Dataset, path: &Path) -> Result
     let classes = model.outputs_per_prediction();
     let mut map = Vec::with_capacity(data.class_names.len());
     for name in &data.class_names {
-        let class = match model.names().position(|n| n == name) {
-            Some(c) => c,
-            None if model.name(0).is_none() => match name.parse::<usize>() {
-                Ok(c) if c < classes => c,
-                _ => bail!(
+        let Some(class) = model.class_of(name) else {
+            match model.name(0) {
+                None => bail!(
                     "{}: label {name:?} is not a class index 0..{classes} (the model names no classes)",
                     path.display()
                 ),
-            },
-            None => bail!(
-                "{}: class {name:?} is not one of the model's ({})",
-                path.display(),
-                model.names().collect::<Vec<_>>().join(", ")
-            ),
+                Some(_) => bail!(
+                    "{}: class {name:?} is not one of the model's ({})",
+                    path.display(),
+                    model.names().collect::<Vec<_>>().join(", ")
+                ),
+            }
         };
         map.push(class as u32);
     }
